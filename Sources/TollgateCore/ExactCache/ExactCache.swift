@@ -1,0 +1,113 @@
+import Foundation
+import Logging
+import NIOCore
+
+/// What a lookup may accept, from the request's `Cache-Control` and the configured TTL.
+public struct Freshness: Sendable {
+    public var ttlSeconds: Int
+    /// `Cache-Control: max-age=N`: only entries at most N seconds old.
+    public var maxAgeSeconds: Int?
+
+    public init(ttlSeconds: Int, maxAgeSeconds: Int? = nil) {
+        self.ttlSeconds = ttlSeconds
+        self.maxAgeSeconds = maxAgeSeconds
+    }
+
+    func accepts(ageMs: Int64) -> Bool {
+        if ageMs < 0 { return true }
+        if ageMs >= Int64(ttlSeconds) * 1000 { return false }
+        if let maxAge = maxAgeSeconds, ageMs > Int64(maxAge) * 1000 { return false }
+        return true
+    }
+}
+
+/// The exact-match layer: canonical key → complete answer, with raw-body aliases for the fast path.
+public struct ExactCache: Sendable {
+    public let store: any CacheStore
+    let logger: Logger
+
+    public init(store: any CacheStore, logger: Logger = Logger(label: "tollgate.cache")) {
+        self.store = store
+        self.logger = logger
+    }
+
+    public static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// The entry under an exact key if it is fresh enough. Read errors count as misses.
+    public func lookup(_ key: CacheKey, freshness: Freshness, nowMs: Int64 = ExactCache.nowMs()) -> CacheEntry? {
+        do {
+            guard let bytes = try store.get(.entries, key), let entry = CacheEntry(decoding: bytes) else { return nil }
+            return freshness.accepts(ageMs: nowMs - entry.createdMs) ? entry : nil
+        } catch {
+            logger.warning("cache read failed; serving as a miss", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Follows a raw-body alias to its exact key and the body's response mode.
+    public func resolveAlias(_ raw: CacheKey) -> AliasTarget? {
+        guard let value = try? store.get(.aliases, raw) else { return nil }
+        return AliasTarget(decoding: value)
+    }
+
+    /// Stores an answer under its exact key and the raw-body alias. Returns false if the write
+    /// failed (it is logged; the client still gets its answer).
+    @discardableResult
+    public func store(_ entry: CacheEntry, key: CacheKey, alias: (CacheKey, AliasTarget)?) async -> Bool {
+        var batch: [CacheWrite] = [.put(.entries, key, entry.encoded())]
+        if let (raw, target) = alias { batch.append(.put(.aliases, raw, target.encoded())) }
+        do {
+            try await store.write(batch)
+            return true
+        } catch {
+            logger.warning("cache write failed; answer served but not stored", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Records that a raw body resolves to `target`.
+    public func addAlias(_ raw: CacheKey, _ target: AliasTarget) async {
+        try? await store.write([.put(.aliases, raw, target.encoded())])
+    }
+
+    /// Removes entries older than the TTL (and their aliases); returns how many entries went.
+    @discardableResult
+    public func purgeExpired(ttlSeconds: Int, nowMs: Int64 = ExactCache.nowMs()) async throws -> Int {
+        var expired = Set<CacheKey>()
+        try store.scan(.entries) { key, value in
+            if let e = CacheEntry(decoding: value), nowMs - e.createdMs >= Int64(ttlSeconds) * 1000 { expired.insert(key) }
+            return true
+        }
+        guard !expired.isEmpty else { return 0 }
+        var batch: [CacheWrite] = expired.map { .delete(.entries, $0) }
+        try store.scan(.aliases) { alias, target in
+            if let t = AliasTarget(decoding: target), expired.contains(t.key) { batch.append(.delete(.aliases, alias)) }
+            return true
+        }
+        try await store.write(batch)
+        return expired.count
+    }
+}
+
+/// Where a raw body's alias points: the exact key, and how that body wants its answer.
+public struct AliasTarget: Sendable, Equatable {
+    public var key: CacheKey
+    public var stream: Bool
+    public var includeUsage: Bool
+
+    public init(key: CacheKey, stream: Bool, includeUsage: Bool) {
+        self.key = key
+        self.stream = stream
+        self.includeUsage = includeUsage
+    }
+
+    func encoded() -> [UInt8] { key.bytes + [(stream ? 1 : 0) | (includeUsage ? 2 : 0)] }
+
+    init?(decoding value: ByteBuffer) {
+        guard value.readableBytes == 33 else { return nil }
+        let bytes = Array(value.readableBytesView)
+        key = CacheKey(bytes: Array(bytes[0..<32]))
+        stream = bytes[32] & 1 != 0
+        includeUsage = bytes[32] & 2 != 0
+    }
+}

@@ -1,0 +1,86 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// An error that reaches the client in OpenAI's shape:
+/// `{"error": {"message", "type", "param", "code"}}` with a matching HTTP status.
+public struct GatewayError: Error, HTTPResponseError, CustomStringConvertible, Sendable {
+    public var status: HTTPResponse.Status
+    public var message: String
+    public var type: String
+    public var param: String?
+    public var code: String?
+    /// Seconds the client should wait before retrying (sent as `Retry-After`).
+    public var retryAfter: Int?
+    /// A body to send unchanged instead of the built one (an upstream's own 4xx answer).
+    public var rawBody: [UInt8]?
+    /// The provider whose answer this error carries, if any.
+    public var provider: String?
+
+    public init(status: HTTPResponse.Status, message: String, type: String, param: String? = nil, code: String? = nil, retryAfter: Int? = nil) {
+        self.status = status
+        self.message = message
+        self.type = type
+        self.param = param
+        self.code = code
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String { "\(status.code) \(type)\(code.map { "/\($0)" } ?? ""): \(message)" }
+
+    // MARK: The errors the gateway gives
+
+    /// 400: the request is not valid; `param` names the field.
+    public static func invalidRequest(_ message: String, param: String? = nil, code: String? = nil) -> GatewayError {
+        GatewayError(status: .badRequest, message: message, type: "invalid_request_error", param: param, code: code)
+    }
+    /// 401: missing or wrong API key.
+    public static func unauthorized(_ message: String) -> GatewayError {
+        GatewayError(status: .unauthorized, message: message, type: "invalid_request_error", code: "invalid_api_key")
+    }
+    /// 404: no provider serves the model.
+    public static func modelNotFound(_ model: String) -> GatewayError {
+        GatewayError(status: .notFound, message: "The model `\(model)` does not exist or is not served by this gateway. GET /v1/models lists the models it serves.",
+                     type: "invalid_request_error", param: "model", code: "model_not_found")
+    }
+    /// 404: unknown route.
+    public static func routeNotFound(_ method: String, _ path: String) -> GatewayError {
+        GatewayError(status: .notFound, message: "Unknown route: \(method) \(path).", type: "invalid_request_error", code: "unknown_url")
+    }
+    /// 413: body larger than `limits.max_body_bytes`.
+    public static func bodyTooLarge(limit: Int) -> GatewayError {
+        GatewayError(status: .contentTooLarge, message: "The request body is larger than the limit of \(limit) bytes (limits.max_body_bytes).",
+                     type: "invalid_request_error", code: "request_too_large")
+    }
+    /// 502: the upstream answered with an error or garbage, or could not be reached.
+    public static func badGateway(_ message: String, code: String = "upstream_error") -> GatewayError {
+        GatewayError(status: .badGateway, message: message, type: "upstream_error", code: code)
+    }
+    /// 503: no provider can take the request now.
+    public static func unavailable(_ message: String, code: String, retryAfter: Int? = nil) -> GatewayError {
+        GatewayError(status: .serviceUnavailable, message: message, type: "upstream_error", code: code, retryAfter: retryAfter)
+    }
+    /// 504: the upstream did not answer in time.
+    public static func gatewayTimeout(_ message: String) -> GatewayError {
+        GatewayError(status: .gatewayTimeout, message: message, type: "upstream_error", code: "upstream_timeout")
+    }
+
+    /// The JSON body of this error.
+    public var body: [UInt8] {
+        if let rawBody { return rawBody }
+        let error: JSONValue = [
+            "message": .string(message),
+            "type": .string(type),
+            "param": param.map { .string($0) } ?? .null,
+            "code": code.map { .string($0) } ?? .null,
+        ]
+        return JSONValue.object([("error", error)]).jsonBytes
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let provider { headers[HTTPField.Name("x-tollgate-provider")!] = provider }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
