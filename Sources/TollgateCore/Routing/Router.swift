@@ -1,0 +1,182 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// One (provider, model) pair that could answer a request, with its estimated cost.
+public struct Candidate: Sendable, CustomStringConvertible {
+    public let provider: ProviderConfig
+    public let model: ModelConfig
+    public let estimatedCostUSD: Double
+    var id: String { "\(provider.name)/\(model.name)" }
+    public var description: String { "\(id) (~$\(Money.format(estimatedCostUSD)))" }
+}
+
+/// Picks the cheapest capable provider and falls back to the next on failure.
+///
+/// Candidates: every (provider, model) serving the requested name (every model for `auto`),
+/// minus those lacking a capability the request needs or whose context window is too small.
+/// Ranked by estimated cost (prompt tokens × input price + expected output × output price);
+/// equal costs share the load (fewest in flight, then round robin). Connect errors, timeouts,
+/// 429 and 5xx move on to the next candidate (429's `Retry-After` cools the provider down);
+/// other 4xx go back to the client unchanged.
+public final class Router: Sendable {
+    public let providers: [ProviderConfig]
+    let expectedOutputTokens: Int
+    let logger: Logger
+    private let state = Mutex(State())
+
+    struct State {
+        var inFlight: [String: Int] = [:]
+        var coolUntil: [String: Date] = [:]
+        var turn = 0
+    }
+
+    /// How long a provider rests after a 429 that gave no `Retry-After`.
+    static let defaultCooldown: TimeInterval = 1
+
+    public init(providers: [ProviderConfig], expectedOutputTokens: Int = 256, logger: Logger = Logger(label: "tollgate.router")) {
+        self.providers = providers
+        self.expectedOutputTokens = expectedOutputTokens
+        self.logger = logger
+    }
+
+    /// Every model name clients may ask for, plus `auto`.
+    public var modelNames: [String] {
+        var seen = Set<String>()
+        var names: [String] = []
+        for p in providers { for m in p.models where seen.insert(m.name).inserted { names.append(m.name) } }
+        return names + ["auto"]
+    }
+
+    /// Whether any provider serves `name` (or `auto`).
+    public func serves(_ name: String) -> Bool {
+        name == "auto" || providers.contains { $0.models.contains { $0.name == name } }
+    }
+
+    /// The capable candidates, cheapest first. Throws 404 for an unknown model and 400 when no
+    /// candidate has what the request needs.
+    public func candidates(for request: ChatRequest) throws(GatewayError) -> [Candidate] {
+        let named = providers.flatMap { p in p.models.filter { request.model == "auto" || $0.name == request.model }.map { (p, $0) } }
+        guard !named.isEmpty else { throw .modelNotFound(request.model) }
+        let missing = request.needs.filter { need in !named.contains { $0.1.capabilities.contains(need) } }
+        if let need = missing.sorted(by: { $0.rawValue < $1.rawValue }).first {
+            let param: String = switch need {
+            case .tools: "tools"
+            case .json: "response_format"
+            case .vision: "messages"
+            case .stream: "stream"
+            }
+            throw .invalidRequest("No provider of `\(request.model)` supports \(need.rawValue); the request needs it.", param: param, code: "unsupported_capability")
+        }
+        let capable = named.filter { request.needs.isSubset(of: $0.1.capabilities) }
+        let needed = request.estimatedPromptTokens + (request.maxTokens ?? 0)
+        let fitting = capable.filter { needed <= $0.1.contextWindow }
+        guard !fitting.isEmpty else {
+            let largest = capable.map(\.1.contextWindow).max() ?? 0
+            throw .invalidRequest("This request needs about \(needed) tokens (prompt plus max_tokens), more than the largest context window of `\(request.model)` (\(largest) tokens).",
+                                  param: "messages", code: "context_length_exceeded")
+        }
+        let output = request.maxTokens.map { min($0, expectedOutputTokens) } ?? expectedOutputTokens
+        let all = fitting.map { p, m in
+            Candidate(provider: p, model: m, estimatedCostUSD: Money.cost(promptTokens: request.estimatedPromptTokens, completionTokens: output,
+                                                                          inputPerMTok: m.inputUSDPerMTok, outputPerMTok: m.outputUSDPerMTok))
+        }
+        return balance(all.sorted { $0.estimatedCostUSD < $1.estimatedCostUSD })
+    }
+
+    /// Within groups of equal cost: fewest in flight first, then rotate so equals take turns.
+    func balance(_ sorted: [Candidate]) -> [Candidate] {
+        var result: [Candidate] = []
+        var i = 0
+        let (inFlight, turn) = state.withLock { s -> ([String: Int], Int) in
+            s.turn &+= 1
+            return (s.inFlight, s.turn)
+        }
+        while i < sorted.count {
+            var j = i + 1
+            while j < sorted.count, Router.sameCost(sorted[i].estimatedCostUSD, sorted[j].estimatedCostUSD) { j += 1 }
+            var group = Array(sorted[i..<j])
+            if group.count > 1 {
+                let shift = turn % group.count
+                group = Array(group[shift...] + group[..<shift])
+                group = group.enumerated().sorted { a, b in
+                    let fa = inFlight[a.element.id] ?? 0, fb = inFlight[b.element.id] ?? 0
+                    return fa != fb ? fa < fb : a.offset < b.offset
+                }.map(\.element)
+            }
+            result += group
+            i = j
+        }
+        return result
+    }
+
+    static func sameCost(_ a: Double, _ b: Double) -> Bool {
+        abs(a - b) <= max(abs(a), abs(b)) * 1e-9
+    }
+
+    /// Calls the candidates in order until one answers. Returns the answer and who gave it.
+    public func route(_ request: ChatRequest, requestID: String = "",
+                      call: (Candidate) async throws(UpstreamFailure) -> UpstreamAnswer) async throws(GatewayError) -> (Candidate, UpstreamAnswer) {
+        let ranked = try candidates(for: request)
+        let now = Date()
+        let (ready, resting) = state.withLock { s in
+            (ranked.filter { (s.coolUntil[$0.provider.name] ?? .distantPast) <= now },
+             ranked.compactMap { s.coolUntil[$0.provider.name] }.filter { $0 > now })
+        }
+        logger.debug("route", metadata: [
+            "request_id": "\(requestID)", "model": "\(request.model)", "needs": "\(request.needs.map(\.rawValue).sorted())",
+            "prompt_tokens_est": "\(request.estimatedPromptTokens)",
+            "order": "\(ready.map(\.description).joined(separator: " > "))",
+            "cooling": "\(ranked.count - ready.count)",
+        ])
+        guard !ready.isEmpty else {
+            let wait = max(1, Int((resting.min() ?? now).timeIntervalSince(now).rounded(.up)))
+            throw .unavailable("Every provider of `\(request.model)` is rate limited; retry in \(wait) s.", code: "upstream_rate_limited", retryAfter: wait)
+        }
+        var lastFailure: UpstreamFailure?
+        for candidate in ready {
+            state.withLock { $0.inFlight[candidate.id, default: 0] += 1 }
+            defer { state.withLock { $0.inFlight[candidate.id, default: 1] -= 1 } }
+            do {
+                let answer = try await call(candidate)
+                return (candidate, answer)
+            } catch {
+                lastFailure = error
+                logger.warning("upstream failed", metadata: ["request_id": "\(requestID)", "provider": "\(candidate.provider.name)", "error": "\(error)",
+                                                            "fallback": "\(error.allowsFallback)"])
+                if case .rateLimited(let after, _) = error {
+                    let until = Date().addingTimeInterval(after.map(TimeInterval.init) ?? Router.defaultCooldown)
+                    state.withLock { $0.coolUntil[candidate.provider.name] = until }
+                }
+                if case .client(let status, let body) = error {
+                    var e = GatewayError(status: .init(code: status), message: "", type: "invalid_request_error")
+                    e.rawBody = Router.openAIShaped(body, status: status)
+                    e.provider = candidate.provider.name
+                    throw e
+                }
+            }
+        }
+        throw Router.gatewayError(for: lastFailure!, model: request.model)
+    }
+
+    /// The client-facing error after every candidate failed.
+    static func gatewayError(for failure: UpstreamFailure, model: String) -> GatewayError {
+        switch failure {
+        case .timeout(let m): return .gatewayTimeout("No provider of `\(model)` answered in time (last: \(m)).")
+        case .rateLimited(let after, _):
+            return .unavailable("Every provider of `\(model)` is rate limited.", code: "upstream_rate_limited", retryAfter: after ?? Int(defaultCooldown))
+        case .connect(let m): return .badGateway("No provider of `\(model)` could be reached (last: \(m)).", code: "upstream_unreachable")
+        case .server(_, let m): return .badGateway("Every provider of `\(model)` failed (last: \(m)).")
+        case .badResponse(let m): return .badGateway("The upstream answer was incomplete (\(m)).", code: "upstream_bad_response")
+        case .client(let s, _): return GatewayError(status: .init(code: s), message: "upstream rejected the request", type: "invalid_request_error")
+        }
+    }
+
+    /// An upstream 4xx body as an OpenAI error: kept when it already is one, wrapped otherwise.
+    static func openAIShaped(_ body: [UInt8], status: Int) -> [UInt8] {
+        if let json = try? JSONValue.parse(body), json["error"]?["message"] != nil { return body }
+        let text = String(decoding: body.prefix(1000), as: UTF8.self)
+        let error: JSONValue = ["message": .string("The upstream rejected the request (HTTP \(status)): \(text)"), "type": "invalid_request_error", "param": nil, "code": nil]
+        return JSONValue.object([("error", error)]).jsonBytes
+    }
+}
