@@ -113,7 +113,7 @@ wait_port() {
 # post URL OUTPREFIX [curl args...]: one POST of the chat body; prints "CODE BYTES".
 post() {
     local url=$1 out=$2; shift 2
-    curl -sS -o "$out.body" -D "$out.headers" -w '%{http_code} %{size_download}' \
+    curl -sS -o "$out.body" -D "$out.headers" -w '%{http_code} %{size_download}\n' \
         -H 'Content-Type: application/json' --data-binary "@$CHAT_BODY_FILE" "$@" "$url"
 }
 header_value() { # header_value FILE NAME

@@ -15,23 +15,28 @@ func usage(_ message: String) -> Never {
     exit(2)
 }
 
-var port = 8080
-var bodyBytes = 256
-var args = CommandLine.arguments.dropFirst()
-while let arg = args.popFirst() {
-    switch arg {
-    case "--port":
-        guard let v = args.popFirst(), let n = Int(v), (0...65535).contains(n) else { usage("--port needs 0...65535") }
-        port = n
-    case "--body-bytes":
-        guard let v = args.popFirst(), let n = Int(v), n >= 0 else { usage("--body-bytes needs a number >= 0") }
-        bodyBytes = n
-    case "-h", "--help":
-        usage("help")
-    default:
-        usage("unknown argument \(arg)")
+func parseArguments() -> (port: Int, bodyBytes: Int) {
+    var port = 8080
+    var bodyBytes = 256
+    var args = CommandLine.arguments.dropFirst()
+    while let arg = args.popFirst() {
+        switch arg {
+        case "--port":
+            guard let v = args.popFirst(), let n = Int(v), (0...65535).contains(n) else { usage("--port needs 0...65535") }
+            port = n
+        case "--body-bytes":
+            guard let v = args.popFirst(), let n = Int(v), n >= 0 else { usage("--body-bytes needs a number >= 0") }
+            bodyBytes = n
+        case "-h", "--help":
+            usage("help")
+        default:
+            usage("unknown argument \(arg)")
+        }
     }
+    return (port, bodyBytes)
 }
+
+let (port, bodyBytes) = parseArguments()
 
 /// A JSON object of exactly `n` bytes: {"id":"bare","pad":"xxxx…"}.
 /// Below the size of the smallest such object it falls back to padding "{}"
@@ -60,17 +65,12 @@ router.post("v1/chat/completions") { request, _ -> Response in
     )
 }
 
-var logger = Logger(label: "bare-route")
-logger.logLevel = .warning
-
 let app = Application(
     router: router,
     configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
     onServerRunning: { channel in
-        let bound = channel.localAddress?.port ?? port
-        print("bare-route listening on http://127.0.0.1:\(bound)")
-        fflush(stdout)
-    },
-    logger: logger
+        let bound = channel.localAddress?.port ?? 0
+        FileHandle.standardOutput.write(Data("bare-route listening on http://127.0.0.1:\(bound)\n".utf8))
+    }
 )
 try await app.runService()

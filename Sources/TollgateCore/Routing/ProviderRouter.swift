@@ -19,7 +19,7 @@ public struct Candidate: Sendable, CustomStringConvertible {
 /// equal costs share the load (fewest in flight, then round robin). Connect errors, timeouts,
 /// 429 and 5xx move on to the next candidate (429's `Retry-After` cools the provider down);
 /// other 4xx go back to the client unchanged.
-public final class Router: Sendable {
+public final class ProviderRouter: Sendable {
     public let providers: [ProviderConfig]
     let expectedOutputTokens: Int
     let logger: Logger
@@ -94,7 +94,7 @@ public final class Router: Sendable {
         }
         while i < sorted.count {
             var j = i + 1
-            while j < sorted.count, Router.sameCost(sorted[i].estimatedCostUSD, sorted[j].estimatedCostUSD) { j += 1 }
+            while j < sorted.count, ProviderRouter.sameCost(sorted[i].estimatedCostUSD, sorted[j].estimatedCostUSD) { j += 1 }
             var group = Array(sorted[i..<j])
             if group.count > 1 {
                 let shift = turn % group.count
@@ -145,18 +145,18 @@ public final class Router: Sendable {
                 logger.warning("upstream failed", metadata: ["request_id": "\(requestID)", "provider": "\(candidate.provider.name)", "error": "\(error)",
                                                             "fallback": "\(error.allowsFallback)"])
                 if case .rateLimited(let after, _) = error {
-                    let until = Date().addingTimeInterval(after.map(TimeInterval.init) ?? Router.defaultCooldown)
+                    let until = Date().addingTimeInterval(after.map(TimeInterval.init) ?? ProviderRouter.defaultCooldown)
                     state.withLock { $0.coolUntil[candidate.provider.name] = until }
                 }
                 if case .client(let status, let body) = error {
                     var e = GatewayError(status: .init(code: status), message: "", type: "invalid_request_error")
-                    e.rawBody = Router.openAIShaped(body, status: status)
+                    e.rawBody = ProviderRouter.openAIShaped(body, status: status)
                     e.provider = candidate.provider.name
                     throw e
                 }
             }
         }
-        throw Router.gatewayError(for: lastFailure!, model: request.model)
+        throw ProviderRouter.gatewayError(for: lastFailure!, model: request.model)
     }
 
     /// The client-facing error after every candidate failed.

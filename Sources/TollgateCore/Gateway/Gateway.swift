@@ -1,0 +1,113 @@
+import Foundation
+import HTTPTypes
+import Logging
+import NIOCore
+
+/// The request path, stage by stage: auth → cache directives → exact cache (raw-body alias, then
+/// canonical key) → router and providers → write back → respond with the contract's headers.
+public final class Gateway: Sendable {
+    public let config: GatewayConfig
+    public let exact: ExactCache
+    public let router: ProviderRouter
+    public let auth: Auth
+    let clients: [String: any ProviderClient]
+    let logger: Logger
+
+    static let chatEndpoint = "/v1/chat/completions"
+
+    public init(config: GatewayConfig, store: any CacheStore, curl: CurlClient = .shared, logger: Logger = Logger(label: "tollgate")) {
+        self.config = config
+        self.exact = ExactCache(store: store, logger: logger)
+        self.router = ProviderRouter(providers: config.providers, expectedOutputTokens: config.routing.expectedOutputTokens, logger: logger)
+        self.auth = Auth(keys: config.keys)
+        var clients: [String: any ProviderClient] = [:]
+        for p in config.providers { clients[p.name] = makeProviderClient(p, limits: config.limits, curl: curl) }
+        self.clients = clients
+        self.logger = logger
+    }
+
+    /// Handles `POST /v1/chat/completions`. Never throws: every failure is an OpenAI-shaped response.
+    public func chat(body: ByteBuffer, headers: HTTPFields, requestID: String) async -> GatewayResponse {
+        var response: GatewayResponse
+        do {
+            response = try await chatPath(body: body, headers: headers, requestID: requestID)
+        } catch {
+            response = .error(error, requestID: requestID)
+        }
+        response.headers[GatewayResponse.Header.requestID] = requestID
+        return response
+    }
+
+    private func chatPath(body: ByteBuffer, headers: HTTPFields, requestID: String) async throws(GatewayError) -> GatewayResponse {
+        let tenant = try auth.tenant(for: headers)
+        let directives = try CacheDirectives(headers: headers)
+        let freshness = Freshness(ttlSeconds: config.cache.ttlSeconds, maxAgeSeconds: directives.maxAge)
+
+        // 1. Exact cache, fast path: the raw body's hash names a body seen before; no JSON parse.
+        let rawKey = CacheKey.raw(endpoint: Gateway.chatEndpoint, tenant: tenant, body: body.readableBytesView)
+        if directives.lookup, let target = exact.resolveAlias(rawKey), !target.stream, let entry = exact.lookup(target.key, freshness: freshness) {
+            return hit(entry)
+        }
+
+        // 2. Parse and validate; unknown models are a 404 before anything else.
+        let request = try ChatRequest(body: body.readableBytesView, maxMessages: config.limits.maxMessages)
+        if request.stream {
+            throw .invalidRequest("Streaming (`stream: true`) is not supported by this gateway version yet; send the request without `stream`.",
+                                  param: "stream", code: "stream_not_supported")
+        }
+        guard router.serves(request.model) else { throw .modelNotFound(request.model) }
+
+        // 3. Exact cache by canonical key (another spelling of the same request).
+        let key = CacheKey.exact(endpoint: Gateway.chatEndpoint, tenant: tenant, body: request.body)
+        let target = AliasTarget(key: key, stream: request.stream, includeUsage: request.includeUsage)
+        if directives.lookup, let entry = exact.lookup(key, freshness: freshness) {
+            if directives.store { await exact.addAlias(rawKey, target) }
+            return hit(entry)
+        }
+
+        // 4. Upstream: cheapest capable provider, fallback on failure.
+        let clients = self.clients
+        let (candidate, answer) = try await router.route(request, requestID: requestID) { c throws(UpstreamFailure) in
+            try await clients[c.provider.name]!.complete(request, model: c.model)
+        }
+        let cost = Money.cost(promptTokens: answer.promptTokens, completionTokens: answer.completionTokens,
+                              inputPerMTok: candidate.model.inputUSDPerMTok, outputPerMTok: candidate.model.outputUSDPerMTok)
+        let bytes = ByteBuffer(bytes: answer.body.jsonBytes)
+
+        // 5. Write back (complete answers only: providers reject incomplete ones) before answering,
+        //    so an acknowledged answer is in the cache.
+        if directives.store {
+            let entry = CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: answer.promptTokens, completionTokens: answer.completionTokens,
+                                   provider: candidate.provider.name, model: answer.model, body: bytes)
+            await exact.store(entry, key: key, alias: (rawKey, target))
+        }
+        logger.debug("upstream answer", metadata: ["request_id": "\(requestID)", "provider": "\(candidate.provider.name)", "model": "\(candidate.model.upstream)",
+                                                   "cost_usd": "\(Money.format(cost))", "prompt_tokens": "\(answer.promptTokens)", "completion_tokens": "\(answer.completionTokens)"])
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers[GatewayResponse.Header.cache] = directives.lookup ? "miss" : "bypass"
+        headers[GatewayResponse.Header.provider] = candidate.provider.name
+        headers[GatewayResponse.Header.cost] = Money.format(cost)
+        return GatewayResponse(headers: headers, body: bytes)
+    }
+
+    /// A response served from the exact cache: costs nothing, reports what it saved.
+    func hit(_ entry: CacheEntry) -> GatewayResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers.reserveCapacity(8)
+        headers[GatewayResponse.Header.cache] = "hit"
+        headers[GatewayResponse.Header.provider] = entry.provider
+        headers[GatewayResponse.Header.cost] = "0.000000"
+        headers[GatewayResponse.Header.saved] = Money.format(entry.costUSD)
+        headers[GatewayResponse.Header.age] = String(max(0, (ExactCache.nowMs() - entry.createdMs) / 1000))
+        return GatewayResponse(headers: headers, body: entry.body)
+    }
+
+    /// `GET /v1/models`: every model name in the config, and `auto`.
+    public func models() -> GatewayResponse {
+        let data: [JSONValue] = router.modelNames.map { name in
+            let owners = config.providers.filter { p in p.models.contains { $0.name == name } }.map(\.name)
+            return ["id": .string(name), "object": "model", "created": 0, "owned_by": .string(owners.isEmpty ? "tollgate" : owners.joined(separator: ","))]
+        }
+        return .json(["object": "list", "data": .array(data)])
+    }
+}

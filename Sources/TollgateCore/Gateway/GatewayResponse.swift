@@ -1,0 +1,44 @@
+import HTTPTypes
+import NIOCore
+
+/// A response of the request path, independent of the HTTP server (tests drive the gateway
+/// without a socket; the server turns this into a Hummingbird response).
+public struct GatewayResponse: Sendable {
+    public var status: HTTPResponse.Status
+    public var headers: HTTPFields
+    public var body: ByteBuffer
+
+    public init(status: HTTPResponse.Status = .ok, headers: HTTPFields = [:], body: ByteBuffer) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// How the answer was obtained, as sent in `x-tollgate-cache`.
+    public var cacheResult: String? { headers[Header.cache] }
+
+    /// Response header names of the contract.
+    public enum Header {
+        public static let cache = HTTPField.Name("x-tollgate-cache")!
+        public static let provider = HTTPField.Name("x-tollgate-provider")!
+        public static let cost = HTTPField.Name("x-tollgate-cost-usd")!
+        public static let saved = HTTPField.Name("x-tollgate-saved-usd")!
+        public static let similarity = HTTPField.Name("x-tollgate-similarity")!
+        public static let requestID = HTTPField.Name("x-request-id")!
+        public static let age = HTTPField.Name("age")!
+    }
+
+    /// An OpenAI-shaped error response.
+    public static func error(_ e: GatewayError, requestID: String? = nil) -> GatewayResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retry = e.retryAfter { headers[.retryAfter] = String(retry) }
+        if let provider = e.provider { headers[Header.provider] = provider }
+        if let requestID { headers[Header.requestID] = requestID }
+        return GatewayResponse(status: e.status, headers: headers, body: ByteBuffer(bytes: e.body))
+    }
+
+    /// A JSON response.
+    public static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> GatewayResponse {
+        GatewayResponse(status: status, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: value.jsonBytes))
+    }
+}
