@@ -1,0 +1,52 @@
+# Tollgate — `make run` starts a gateway on 127.0.0.1:8080; `make test` runs every test.
+# Both install what they need first (`make deps`): Debian packages and a Python venv.
+
+SWIFT    ?= swift
+VENV     ?= .venv
+PY       := $(VENV)/bin/python
+BIN      := .build/debug/tollgate
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PKGS := pkg-config libcurl4-openssl-dev liblmdb-dev libblas-dev libopenblas0-pthread
+
+.PHONY: all deps apt-deps venv build release run test unit-and-integration client-tests bench-http clean
+
+all: build
+
+## deps: Debian packages for the C libraries (OpenBLAS so that libblas resolves to it) and the venv.
+deps: apt-deps venv
+
+apt-deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+venv:
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -c "import openai" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check openai
+
+build: apt-deps
+	$(SWIFT) build --build-tests
+
+release: apt-deps
+	$(SWIFT) build -c release --product tollgate
+
+## run: the embedded default gateway on 127.0.0.1:8080, next to a local mock provider on 9101.
+run: deps
+	$(SWIFT) build --product tollgate
+	@$(BIN) mock-provider --port 9101 & mock=$$!; \
+	trap 'kill $$mock 2>/dev/null' EXIT INT TERM; \
+	$(BIN) serve
+
+## test: Swift Testing unit and integration tests (the real binary over loopback), then the
+## official `openai` Python client against a live gateway.
+test: deps build
+	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
+	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/openai_client_test.py
+
+bench-http: apt-deps
+	bash benchmarks/http/run.sh
+
+clean:
+	rm -rf .build .tollgate

@@ -1,0 +1,127 @@
+"""The official `openai` Python client against a live Tollgate (run by `make test`).
+
+Starts `tollgate mock-provider` and `tollgate serve` on free loopback ports, then checks what an
+application sees through the SDK: the answer's content, that a repeat is a cache hit served
+without an upstream call, and that errors arrive as the SDK's typed exceptions.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import openai
+
+BIN = os.environ.get("TOLLGATE_BIN", ".build/debug/tollgate")
+results = {"passed": 0, "failed": 0}
+
+
+def start(args):
+    """Starts a tollgate process and returns (process, port) once it says it listens."""
+    proc = subprocess.Popen([BIN, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        m = re.search(r"listening on http://[\d.]+:(\d+)", line)
+        if m:
+            return proc, int(m.group(1))
+    proc.kill()
+    raise RuntimeError(f"{args[0]} did not start")
+
+
+def mock_requests(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_mock/stats") as r:
+        return json.load(r)["requests"]
+
+
+def check(name, fn):
+    try:
+        fn()
+        results["passed"] += 1
+        print(f"ok   {name}")
+    except Exception as e:  # noqa: BLE001 - report every failure and go on
+        results["failed"] += 1
+        print(f"FAIL {name}: {e!r}")
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="tollgate-client-")
+    mock, mock_port = start(["mock-provider", "--port", "0"])
+    config = os.path.join(tmp, "tollgate.yaml")
+    with open(config, "w") as f:
+        f.write(f"""
+listen: {{ host: 127.0.0.1, port: 0 }}
+data_dir: {tmp}/data
+providers:
+  - name: budget
+    kind: openai
+    base_url: http://127.0.0.1:{mock_port}/v1
+    models:
+      - {{ name: gpt-4o-mini, input_usd_per_mtok: 0.15, output_usd_per_mtok: 0.60, capabilities: [stream, tools, json] }}
+""")
+    gateway, port = start(["serve", "--config", config])
+    client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused", max_retries=0)
+    try:
+        messages = [{"role": "user", "content": "What is the capital of France?"}]
+
+        def first_and_repeat():
+            raw = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=messages)
+            first = raw.parse()
+            assert raw.headers["x-tollgate-cache"] == "miss", raw.headers["x-tollgate-cache"]
+            assert "capital of France" in first.choices[0].message.content
+            assert first.usage.prompt_tokens > 0 and first.usage.completion_tokens > 0
+            calls = mock_requests(mock_port)
+            raw2 = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=messages)
+            second = raw2.parse()
+            assert raw2.headers["x-tollgate-cache"] == "hit", raw2.headers["x-tollgate-cache"]
+            assert raw2.headers["x-tollgate-cost-usd"] == "0.000000"
+            assert float(raw2.headers["x-tollgate-saved-usd"]) > 0
+            assert second.choices[0].message.content == first.choices[0].message.content
+            assert mock_requests(mock_port) == calls, "the repeat reached the upstream"
+
+        def reordered_parameters_hit():
+            a = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=messages, temperature=0.5, seed=7)
+            b = client.chat.completions.with_raw_response.create(seed=7, temperature=0.5, messages=messages, model="gpt-4o-mini")
+            assert a.headers["x-tollgate-cache"] == "miss"
+            assert b.headers["x-tollgate-cache"] == "hit"
+
+        def unknown_model_is_404():
+            try:
+                client.chat.completions.create(model="no-such-model", messages=messages)
+            except openai.NotFoundError as e:
+                assert e.body["code"] == "model_not_found", e.body
+            else:
+                raise AssertionError("expected NotFoundError")
+
+        def bad_request_names_param():
+            try:
+                client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "wizard", "content": "hi"}])
+            except openai.BadRequestError as e:
+                assert e.body["param"] == "messages[0].role", e.body
+            else:
+                raise AssertionError("expected BadRequestError")
+
+        def models_list():
+            ids = [m.id for m in client.models.list()]
+            assert "gpt-4o-mini" in ids and "auto" in ids, ids
+
+        check("first call is a miss, the repeat a hit with no upstream call", first_and_repeat)
+        check("same parameters in another order hit the same entry", reordered_parameters_hit)
+        check("unknown model raises NotFoundError (404, model_not_found)", unknown_model_is_404)
+        check("invalid role raises BadRequestError naming the param", bad_request_names_param)
+        check("models.list() has the configured names and auto", models_list)
+    finally:
+        for p in (gateway, mock):
+            p.terminate()
+            p.wait(timeout=30)
+    print(f"openai client: {results['passed']} passed, {results['failed']} failed")
+    return 1 if results["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
