@@ -52,9 +52,9 @@ def describe(values_us):
 def fmt_us(us):
     if us != us:  # nan
         return "n/a"
-    if us >= 10000:
+    if abs(us) >= 10000:
         return f"{us / 1000:.1f} ms"
-    if us >= 1000:
+    if abs(us) >= 1000:
         return f"{us / 1000:.2f} ms"
     return f"{us:.0f} µs"
 

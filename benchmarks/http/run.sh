@@ -57,8 +57,8 @@ if [ "$ncpu" -lt 2 ]; then
     log "only $ncpu core: servers and load generator share core 0"
     SERVER_CPU=0 CLIENT_CPU=0
 fi
-on_server() { taskset -c "$SERVER_CPU" "$@"; }
-on_client() { taskset -c "$CLIENT_CPU" "$@"; }
+SERVER_PIN=(taskset -c "$SERVER_CPU")  # used as a plain command prefix, so $! is the server itself
+CLIENT_PIN=(taskset -c "$CLIENT_CPU")
 
 # ------------------------------------------------------------------ build
 if [ -n "${TOLLGATE_BIN:-}" ]; then
@@ -113,7 +113,7 @@ wait_port() {
 # post URL OUTPREFIX [curl args...]: one POST of the chat body; prints "CODE BYTES".
 post() {
     local url=$1 out=$2; shift 2
-    curl -sS -o "$out.body" -D "$out.headers" -w '%{http_code} %{size_download}\n' \
+    curl -sS --noproxy '*' -o "$out.body" -D "$out.headers" -w '%{http_code} %{size_download}\n' \
         -H 'Content-Type: application/json' --data-binary "@$CHAT_BODY_FILE" "$@" "$url"
 }
 header_value() { # header_value FILE NAME
@@ -122,7 +122,7 @@ header_value() { # header_value FILE NAME
 
 MOCK_PORT=$(free_port)
 log "mock-provider on $MOCK_PORT"
-on_server "$TOLLGATE_BIN" mock-provider --port "$MOCK_PORT" --latency-ms 0 >"$WORK/mock.log" 2>&1 &
+"${SERVER_PIN[@]}" "$TOLLGATE_BIN" mock-provider --port "$MOCK_PORT" --latency-ms 0 >"$WORK/mock.log" 2>&1 &
 MOCK_PID=$!; PIDS+=("$MOCK_PID")
 wait_port mock "$MOCK_PID" "$MOCK_PORT"
 
@@ -140,7 +140,7 @@ providers:
       - { name: gpt-4o-mini, input_usd_per_mtok: 0.15, output_usd_per_mtok: 0.60, context_window: 128000, capabilities: [stream, tools, json, vision] }
 YAML
 log "tollgate serve on $TG_PORT"
-NIO_SINGLETON_GROUP_LOOP_COUNT=$NIO_LOOPS on_server "$TOLLGATE_BIN" serve --config "$WORK/tollgate.yaml" \
+NIO_SINGLETON_GROUP_LOOP_COUNT=$NIO_LOOPS "${SERVER_PIN[@]}" "$TOLLGATE_BIN" serve --config "$WORK/tollgate.yaml" \
     >"$WORK/tollgate.log" 2>&1 &
 TG_PID=$!; PIDS+=("$TG_PID")
 for _ in $(seq 300); do
@@ -163,7 +163,7 @@ sed -e "s|@PREFIX@|$WORK/nginx|g" -e "s|@LISTEN_PORT@|$NGX_PORT|g" \
 "$NGINX" -t -q -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' >&2 \
     || die "nginx -t failed for $WORK/nginx/nginx.conf"
 log "nginx on $NGX_PORT"
-on_server "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' >"$WORK/nginx.log" 2>&1 &
+"${SERVER_PIN[@]}" "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' >"$WORK/nginx.log" 2>&1 &
 NGX_PID=$!; PIDS+=("$NGX_PID")
 wait_port nginx "$NGX_PID" "$NGX_PORT"
 
@@ -189,7 +189,7 @@ log "nginx hit answer: $NGX_BYTES bytes"
 
 BARE_PORT=$(free_port)
 log "bare-route on $BARE_PORT (body $TG_BYTES bytes)"
-NIO_SINGLETON_GROUP_LOOP_COUNT=$NIO_LOOPS on_server "$BARE_ROUTE_BIN" --port "$BARE_PORT" --body-bytes "$TG_BYTES" \
+NIO_SINGLETON_GROUP_LOOP_COUNT=$NIO_LOOPS "${SERVER_PIN[@]}" "$BARE_ROUTE_BIN" --port "$BARE_PORT" --body-bytes "$TG_BYTES" \
     >"$WORK/bare.log" 2>&1 &
 BARE_PID=$!; PIDS+=("$BARE_PID")
 wait_port bare "$BARE_PID" "$BARE_PORT"
@@ -197,7 +197,7 @@ BARE_URL="http://127.0.0.1:$BARE_PORT/v1/chat/completions"
 read -r code BARE_BYTES < <(post "$BARE_URL" "$WORK/bare1")
 [ "$code" = 200 ] && [ "$BARE_BYTES" = "$TG_BYTES" ] || die "bare-route: HTTP $code, $BARE_BYTES bytes (want 200, $TG_BYTES)"
 
-mock_stats() { curl -sS -m 5 "http://127.0.0.1:$MOCK_PORT/_mock/stats" 2>/dev/null || echo "(no stats)"; }
+mock_stats() { curl -sS --noproxy '*' -m 5 "http://127.0.0.1:$MOCK_PORT/_mock/stats" 2>/dev/null || echo "(no stats)"; }
 
 # ------------------------------------------------------------------ exact hits
 declare -A URL=([tollgate]=$TG_URL [nginx]=$NGX_URL [bare]=$BARE_URL)
@@ -205,7 +205,7 @@ TARGETS=(tollgate nginx bare)
 WRK_RESULTS="$WORK/wrk.results"; : >"$WRK_RESULTS"
 
 run_wrk() { # run_wrk DURATION URL LOGFILE
-    on_client wrk -t"$THREADS" -c"$CONNS" -d"$1" --timeout 5s --latency -s "$HERE/post.lua" "$2" >"$3" 2>&1 \
+    "${CLIENT_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$1" --timeout 5s --latency -s "$HERE/post.lua" "$2" >"$3" 2>&1 \
         || { cat "$3" >&2; die "wrk failed against $2"; }
 }
 
@@ -222,7 +222,7 @@ for r in $(seq "$ROUNDS"); do
         run_wrk "$DURATION" "${URL[$t]}" "$WORK/wrk-$r-$t.log"
         line=$(grep '^RESULT ' "$WORK/wrk-$r-$t.log") || { cat "$WORK/wrk-$r-$t.log" >&2; die "no RESULT line from wrk"; }
         echo "round=$r target=$t $line" >>"$WRK_RESULTS"
-        log "  $(echo "$line" | grep -o 'rps=[0-9.]* p50_us=[0-9]* p99_us=[0-9]*')"
+        log "  $(echo "$line" | grep -oE '(rps|p50_us|p99_us)=[0-9.]+' | tr '\n' ' ')"
     done
 done
 stats_after=$(mock_stats)
@@ -239,7 +239,7 @@ after_hits="tollgate x-tollgate-cache=$(header_value "$WORK/tg3.headers" x-tollg
 
 # ------------------------------------------------------------------ miss path
 log "miss path: $MISS_N requests each, mock direct vs tollgate with x-tollgate-cache: off"
-on_client python3 "$PY" miss --direct-port "$MOCK_PORT" --gateway-port "$TG_PORT" \
+"${CLIENT_PIN[@]}" python3 "$PY" miss --direct-port "$MOCK_PORT" --gateway-port "$TG_PORT" \
     --n "$MISS_N" --warmup "$MISS_WARMUP" --body-file "$CHAT_BODY_FILE" \
     --gateway-header 'x-tollgate-cache: off' --json "$WORK/miss.json" >"$WORK/miss.md" \
     || { cat "$WORK/miss.md" >&2; die "miss-path run failed"; }
