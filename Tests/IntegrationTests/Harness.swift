@@ -1,0 +1,148 @@
+import Foundation
+import Synchronization
+import TollgateCore
+
+/// The `tollgate` binary under test: `TOLLGATE_BIN` (set by `make test`) or the debug build.
+let tollgateBinary: String = {
+    if let path = ProcessInfo.processInfo.environment["TOLLGATE_BIN"] { return path }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent(".build/debug/tollgate").path
+}()
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// A running `tollgate` process (gateway or mock provider) on an ephemeral loopback port.
+final class TollgateProcess: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let logPath: String
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts `tollgate ARGS` and waits (with a deadline) for its "listening on" line.
+    init(_ arguments: [String], timeout: Duration = .seconds(30)) async throws {
+        let stdout = Pipe()
+        logPath = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-\(UUID().uuidString).log").path
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: tollgateBinary)
+        process.arguments = arguments
+        process.standardOutput = stdout
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        try process.run()
+
+        let lines = AsyncStream<String> { continuation in
+            let handle = stdout.fileHandleForReading
+            Thread.detachNewThread {
+                var pending = ""
+                while true {
+                    let data = handle.availableData
+                    if data.isEmpty { break }
+                    pending += String(decoding: data, as: UTF8.self)
+                    while let nl = pending.firstIndex(of: "\n") {
+                        continuation.yield(String(pending[..<nl]))
+                        pending = String(pending[pending.index(after: nl)...])
+                    }
+                }
+                continuation.finish()
+            }
+        }
+        let found = try await withThrowingTaskGroup(of: Int?.self) { group in
+            group.addTask {
+                for await line in lines {
+                    if let r = line.range(of: "listening on http://"), let colon = line[r.upperBound...].lastIndex(of: ":") {
+                        return Int(line[line.index(after: colon)...].prefix(while: \.isNumber))
+                    }
+                }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)  // a deadline, not synchronisation
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let found else {
+            process.terminate()
+            throw HarnessError(description: "tollgate \(arguments.joined(separator: " ")) did not start: \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
+        }
+        port = found
+    }
+
+    /// Stops the process with SIGTERM and waits for it to exit.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// Kills the process with SIGKILL (no chance to clean up) and waits for it.
+    func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    deinit { stop() }
+}
+
+/// Starts a mock provider on a free port.
+func startMock(_ extra: [String] = []) async throws -> TollgateProcess {
+    try await TollgateProcess(["mock-provider", "--port", "0"] + extra)
+}
+
+/// Writes a config to a fresh directory and starts the gateway with it.
+func startGateway(config: String, dataDir: String? = nil, extra: [String] = []) async throws -> (TollgateProcess, String) {
+    let dir = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-it-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let path = dir + "/tollgate.yaml"
+    try ("listen: { host: 127.0.0.1, port: 0 }\ndata_dir: \(dir)/data\n" + config).write(toFile: path, atomically: true, encoding: .utf8)
+    return (try await TollgateProcess(["serve", "--config", path] + extra), dir)
+}
+
+/// A provider entry for a config.
+func providerYAML(_ name: String, port: Int, kind: String = "openai", model: String = "gpt-4o-mini", input: Double = 0.15, output: Double = 0.60) -> String {
+    """
+      - name: \(name)
+        kind: \(kind)
+        base_url: http://127.0.0.1:\(port)/v1
+        models:
+          - { name: \(model), input_usd_per_mtok: \(input), output_usd_per_mtok: \(output), context_window: 128000, capabilities: [stream, tools, json] }
+
+    """
+}
+
+/// An HTTP answer as a test sees it.
+struct Reply {
+    let status: Int
+    let headers: [String: String]
+    let body: [UInt8]
+    var text: String { String(decoding: body, as: UTF8.self) }
+    var json: JSONValue? { try? JSONValue.parse(body) }
+    var cache: String? { headers["x-tollgate-cache"] }
+    var content: String? { json?["choices"]?.arrayValue?.first?["message"]?["content"]?.stringValue }
+}
+
+/// Real HTTP over loopback through libcurl.
+func post(_ url: String, _ body: String, headers: [(String, String)] = []) async throws -> Reply {
+    let r = try await CurlClient.shared.send(UpstreamHTTPRequest(url: url, headers: [("Content-Type", "application/json")] + headers, body: Array(body.utf8)))
+    return Reply(status: r.status, headers: r.headers, body: r.body)
+}
+
+func get(_ url: String, headers: [(String, String)] = []) async throws -> Reply {
+    let r = try await CurlClient.shared.send(UpstreamHTTPRequest(url: url, method: "GET", headers: headers))
+    return Reply(status: r.status, headers: r.headers, body: r.body)
+}
+
+/// Upstream calls a mock has received.
+func upstreamCalls(_ mock: TollgateProcess) async throws -> Int {
+    try await get(mock.url + "/_mock/stats").json?["requests"]?.intValue ?? -1
+}
+
+func chatBody(_ content: String, model: String = "gpt-4o-mini", extra: String = "") -> String {
+    #"{"model":"\#(model)","messages":[{"role":"user","content":"\#(content)"}]\#(extra)}"#
+}
