@@ -77,6 +77,12 @@ else
 fi
 
 # ------------------------------------------------------------------ processes
+# Anything else using the CPU (a build, say) skews every number: note it.
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+busy=$(ps -eo stat=,comm= | awk '$1 ~ /^R/ && $2 != "ps" && $2 != "awk"' | wc -l)
+if [ "$busy" -gt 1 ]; then
+    log "warning: $busy processes are running on the CPU right now (load $LOAD_START): numbers will be noisy"
+fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-bench.XXXXXX")
 PIDS=()
 cleanup() {
@@ -257,6 +263,7 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)
     echo "response bodies=tollgate hit $TG_BYTES B, nginx hit $NGX_BYTES B, bare-route $BARE_BYTES B"
     echo "mock /_mock/stats=$upstream_note"
     echo "after the runs=$after_hits"
+    echo "load average (1/5/15 min)=$LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (other CPU load skews the numbers)"
 } >"$WORK/meta"
 
 mkdir -p "$ROOT/benchmarks/out"

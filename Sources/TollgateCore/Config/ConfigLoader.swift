@@ -69,6 +69,7 @@ public enum ConfigLoader {
         if let routing = try r.child("routing") {
             try routing.allowOnly(["strategy", "expected_output_tokens"])
             if let v = try routing.string("strategy", oneOf: GatewayConfig.Strategy.allCases.map(\.rawValue)) {
+                guard v == "cheapest" else { throw routing.error("strategy", "`\(v)` is not available in this version yet; use cheapest") }
                 config.routing.strategy = GatewayConfig.Strategy(rawValue: v)!
             }
             if let v = try routing.int("expected_output_tokens", in: 1...1_000_000) { config.routing.expectedOutputTokens = v }
