@@ -14,6 +14,8 @@ struct MockProviderCommand: AsyncParsableCommand {
     @Option(help: "Delay before each answer, in milliseconds.") var latencyMs = 0
     @Option(help: "Fail with this HTTP status (all requests, or the first N with --fail-first).") var failStatus: Int?
     @Option(help: "Fail only the first N requests (needs --fail-status).") var failFirst: Int?
+    @Option(help: "Delay between streamed events, in milliseconds.") var chunkDelayMs = 0
+    @Option(help: "Cut every stream after N events (the connection closes without [DONE]).") var cutStreamAfter: Int?
     @Option(help: "Log level.") var logLevel: String?
 
     func validate() throws {
@@ -21,6 +23,8 @@ struct MockProviderCommand: AsyncParsableCommand {
         if let s = failStatus, !(400...599).contains(s) { throw ValidationError("--fail-status must be an HTTP error status (400-599)") }
         if failFirst != nil && failStatus == nil { throw ValidationError("--fail-first needs --fail-status") }
         guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be ≥ 0") }
+        guard chunkDelayMs >= 0 else { throw ValidationError("--chunk-delay-ms must be ≥ 0") }
+        if let n = cutStreamAfter, n < 0 { throw ValidationError("--cut-stream-after must be ≥ 0") }
     }
 
     func run() async throws {
@@ -30,6 +34,8 @@ struct MockProviderCommand: AsyncParsableCommand {
         options.latencyMs = latencyMs
         options.failStatus = failStatus
         options.failFirst = failFirst
+        options.chunkDelayMs = chunkDelayMs
+        options.cutStreamAfter = cutStreamAfter
         let host = host
         let flavorName = options.flavor.rawValue
         let app = MockProvider(options: options).application(host: host, port: port, logger: logger) { port in

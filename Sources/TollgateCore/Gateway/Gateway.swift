@@ -45,16 +45,12 @@ public final class Gateway: Sendable {
 
         // 1. Exact cache, fast path: the raw body's hash names a body seen before; no JSON parse.
         let rawKey = CacheKey.raw(endpoint: Gateway.chatEndpoint, tenant: tenant, body: body.readableBytesView)
-        if directives.lookup, let target = exact.resolveAlias(rawKey), !target.stream, let entry = exact.lookup(target.key, freshness: freshness) {
-            return hit(entry)
+        if directives.lookup, let target = exact.resolveAlias(rawKey), let entry = exact.lookup(target.key, freshness: freshness) {
+            return target.stream ? replay(entry, includeUsage: target.includeUsage) : hit(entry)
         }
 
         // 2. Parse and validate; unknown models are a 404 before anything else.
         let request = try ChatRequest(body: body.readableBytesView, maxMessages: config.limits.maxMessages)
-        if request.stream {
-            throw .invalidRequest("Streaming (`stream: true`) is not supported by this gateway version yet; send the request without `stream`.",
-                                  param: "stream", code: "stream_not_supported")
-        }
         guard router.serves(request.model) else { throw .modelNotFound(request.model) }
 
         // 3. Exact cache by canonical key (another spelling of the same request).
@@ -62,7 +58,10 @@ public final class Gateway: Sendable {
         let target = AliasTarget(key: key, stream: request.stream, includeUsage: request.includeUsage)
         if directives.lookup, let entry = exact.lookup(key, freshness: freshness) {
             if directives.store { await exact.addAlias(rawKey, target) }
-            return hit(entry)
+            return request.stream ? replay(entry, includeUsage: request.includeUsage) : hit(entry)
+        }
+        if request.stream {
+            return try await streamMiss(request, key: key, alias: (rawKey, target), directives: directives, requestID: requestID)
         }
 
         // 4. Upstream: cheapest capable provider, fallback on failure.
@@ -92,14 +91,18 @@ public final class Gateway: Sendable {
 
     /// A response served from the exact cache: costs nothing, reports what it saved.
     func hit(_ entry: CacheEntry) -> GatewayResponse {
-        var headers: HTTPFields = [.contentType: "application/json"]
+        GatewayResponse(headers: hitHeaders(entry, contentType: "application/json"), body: entry.body)
+    }
+
+    func hitHeaders(_ entry: CacheEntry, contentType: String) -> HTTPFields {
+        var headers: HTTPFields = [.contentType: contentType]
         headers.reserveCapacity(8)
         headers[GatewayResponse.Header.cache] = "hit"
         headers[GatewayResponse.Header.provider] = entry.provider
         headers[GatewayResponse.Header.cost] = "0.000000"
         headers[GatewayResponse.Header.saved] = Money.format(entry.costUSD)
         headers[GatewayResponse.Header.age] = String(max(0, (ExactCache.nowMs() - entry.createdMs) / 1000))
-        return GatewayResponse(headers: headers, body: entry.body)
+        return headers
     }
 
     /// `GET /v1/models`: every model name in the config, and `auto`.

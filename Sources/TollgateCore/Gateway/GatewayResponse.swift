@@ -1,5 +1,9 @@
 import HTTPTypes
+import HummingbirdCore
 import NIOCore
+
+/// A response body written as it is produced (a streamed answer). It must finish the writer.
+public typealias StreamingBody = @Sendable (inout any ResponseBodyWriter) async throws -> Void
 
 /// A response of the request path, independent of the HTTP server (tests drive the gateway
 /// without a socket; the server turns this into a Hummingbird response).
@@ -7,11 +11,14 @@ public struct GatewayResponse: Sendable {
     public var status: HTTPResponse.Status
     public var headers: HTTPFields
     public var body: ByteBuffer
+    /// Set for streamed answers; `body` is then empty.
+    public var stream: StreamingBody?
 
-    public init(status: HTTPResponse.Status = .ok, headers: HTTPFields = [:], body: ByteBuffer) {
+    public init(status: HTTPResponse.Status = .ok, headers: HTTPFields = [:], body: ByteBuffer, stream: StreamingBody? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.stream = stream
     }
 
     /// How the answer was obtained, as sent in `x-tollgate-cache`.

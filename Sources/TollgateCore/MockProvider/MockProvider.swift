@@ -25,6 +25,10 @@ public struct MockProvider: Sendable {
         public var failStatus: Int?
         /// Fail only the first N requests.
         public var failFirst: Int?
+        /// Delay between streamed events, in milliseconds.
+        public var chunkDelayMs = 0
+        /// Cut streams (close the connection without finishing) after N events.
+        public var cutStreamAfter: Int?
         public init() {}
     }
 
@@ -33,6 +37,7 @@ public struct MockProvider: Sendable {
 
     final class Counter: Sendable {
         let value = Atomic<Int>(0)
+        let openStreams = Atomic<Int>(0)
     }
 
     public init(options: Options) { self.options = options }
@@ -48,7 +53,7 @@ public struct MockProvider: Sendable {
             return await self.answer(body: Array(body.readableBytesView))
         }
         router.get("/_mock/stats") { _, _ -> Response in
-            Response(.json(["requests": .int(self.requests)]))
+            Response(.json(["requests": .int(self.requests), "streams_open": .int(self.counter.openStreams.load(ordering: .relaxed))]))
         }
         router.get("/v1/models") { _, _ -> Response in
             Response(.json(["object": "list", "data": [["id": "mock", "object": "model", "created": 0, "owned_by": "mock"]]]))
@@ -68,15 +73,65 @@ public struct MockProvider: Sendable {
         guard let json = try? JSONValue.parse(body), case .object = json else {
             return Response(GatewayResponse.error(.invalidRequest("mock: body is not a JSON object")))
         }
+        let stream = json["stream"]?.boolValue ?? false
         switch options.flavor {
-        case .openai: return Response(.json(MockProvider.openAIAnswer(json)))
+        case .openai:
+            let answer = MockProvider.openAIAnswer(json)
+            guard stream else { return Response(.json(answer)) }
+            let includeUsage = json["stream_options"]?["include_usage"]?.boolValue ?? false
+            return streamed(Replay.chunks(of: answer, includeUsage: includeUsage, wordsPerChunk: 1).map { SSE.data($0) } + [SSE.done])
         case .anthropic:
             if let problem = MockProvider.anthropicProblem(json) {
                 let error: JSONValue = ["type": "error", "error": ["type": "invalid_request_error", "message": .string(problem)]]
                 return Response(status: .badRequest, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: error.jsonBytes)))
             }
-            return Response(.json(MockProvider.anthropicAnswer(json)))
+            let answer = MockProvider.anthropicAnswer(json)
+            guard stream else { return Response(.json(answer)) }
+            return streamed(MockProvider.anthropicEvents(answer))
         }
+    }
+
+    /// Sends events one by one, with the configured delay, cutting the stream if asked.
+    func streamed(_ events: [ByteBuffer]) -> Response {
+        let delay = options.chunkDelayMs
+        let cutAfter = options.cutStreamAfter
+        let counter = self.counter
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
+            counter.openStreams.wrappingAdd(1, ordering: .relaxed)
+            defer { counter.openStreams.wrappingSubtract(1, ordering: .relaxed) }
+            for (i, event) in events.enumerated() {
+                if let cutAfter, i == cutAfter { throw MockStreamCut() }
+                if delay > 0, i > 0 { try await Task.sleep(for: .milliseconds(delay)) }
+                try await writer.write(event)
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    struct MockStreamCut: Error {}
+
+    /// An Anthropic message as the Messages API streams it.
+    static func anthropicEvents(_ message: JSONValue) -> [ByteBuffer] {
+        func event(_ name: String, _ data: JSONValue) -> ByteBuffer {
+            var b = ByteBuffer(string: "event: \(name)\ndata: ")
+            b.writeBytes(data.jsonBytes)
+            b.writeString("\n\n")
+            return b
+        }
+        let text = message["content"]?.arrayValue?.first?["text"]?.stringValue ?? ""
+        let usage = message["usage"] ?? .object([])
+        let start = message.setting("content", []).setting("stop_reason", nil).setting("usage", ["input_tokens": usage["input_tokens"] ?? 0, "output_tokens": 1])
+        var events = [event("message_start", ["type": "message_start", "message": start]),
+                      event("content_block_start", ["type": "content_block_start", "index": 0, "content_block": ["type": "text", "text": ""]]),
+                      event("ping", ["type": "ping"])]
+        for piece in Replay.split(text, wordsPerChunk: 1) {
+            events.append(event("content_block_delta", ["type": "content_block_delta", "index": 0, "delta": ["type": "text_delta", "text": .string(piece)]]))
+        }
+        events.append(event("content_block_stop", ["type": "content_block_stop", "index": 0]))
+        events.append(event("message_delta", ["type": "message_delta", "delta": ["stop_reason": message["stop_reason"] ?? "end_turn", "stop_sequence": nil],
+                                              "usage": ["output_tokens": usage["output_tokens"] ?? 0]]))
+        events.append(event("message_stop", ["type": "message_stop"]))
+        return events
     }
 
     // MARK: Deterministic answers
@@ -101,7 +156,7 @@ public struct MockProvider: Sendable {
         return "Mock answer \(digest) to: \(echo)"
     }
 
-    static func tokens(_ text: String) -> Int { max(1, (text.utf8.count + 3) / 4) }
+    static func tokens(_ text: String) -> Int { Tokens.estimate(text) }
 
     static func openAIAnswer(_ json: JSONValue) -> JSONValue {
         let digest = digest(json)

@@ -26,6 +26,22 @@ public struct AnthropicProvider: ProviderClient {
         return try AnthropicProvider.translateResponse(json, requestedModel: request.model, provider: config.name)
     }
 
+    public func stream(_ request: ChatRequest, model: ModelConfig) async throws(UpstreamFailure) -> ChunkSource {
+        let body = AnthropicProvider.translateRequest(request, upstreamModel: model.upstream).setting("stream", true)
+        var headers: [(String, String)] = [("anthropic-version", AnthropicProvider.apiVersion)]
+        if let key = apiKey { headers.append(("x-api-key", key)) }
+        let name = config.name
+        do {
+            return try await openChunks(body, url: config.chatURL, headers: headers, limits: limits, curl: curl,
+                                        decoder: AnthropicStreamDecoder(provider: name, requestedModel: request.model)) { json throws(UpstreamFailure) in
+                try AnthropicProvider.translateResponse(json, requestedModel: request.model, provider: name)
+            }
+        } catch {
+            if case .client(let status, let raw) = error { throw .client(status: status, body: AnthropicProvider.translateError(raw)) }
+            throw error
+        }
+    }
+
     // MARK: Request
 
     static func text(of content: JSONValue?) -> String {

@@ -13,6 +13,20 @@ public struct OpenAIProvider: ProviderClient {
         return try OpenAIProvider.validate(json, provider: config.name)
     }
 
+    public func stream(_ request: ChatRequest, model: ModelConfig) async throws(UpstreamFailure) -> ChunkSource {
+        // Usage is always requested (the gateway needs it for the cost); the gateway drops the
+        // usage chunk when the client did not ask for it.
+        let body = request.body.setting("model", .string(model.upstream)).setting("stream", true)
+            .setting("stream_options", ["include_usage": true])
+        var headers: [(String, String)] = []
+        if let key = apiKey { headers.append(("Authorization", "Bearer \(key)")) }
+        let name = config.name
+        return try await openChunks(body, url: config.chatURL, headers: headers, limits: limits, curl: curl,
+                                    decoder: OpenAIStreamDecoder(provider: name)) { json throws(UpstreamFailure) in
+            try OpenAIProvider.validate(json, provider: name)
+        }
+    }
+
     /// Checks that a `chat.completion` is complete: every choice has a message and a finish reason.
     static func validate(_ json: JSONValue, provider: String) throws(UpstreamFailure) -> UpstreamAnswer {
         if json["error"] != nil { throw .badResponse("\(provider) answered 200 with an error object") }

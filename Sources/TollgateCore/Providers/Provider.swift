@@ -48,6 +48,8 @@ public protocol ProviderClient: Sendable {
     var config: ProviderConfig { get }
     /// Sends a chat request for `model` and returns the complete answer.
     func complete(_ request: ChatRequest, model: ModelConfig) async throws(UpstreamFailure) -> UpstreamAnswer
+    /// Sends a chat request as a stream; returns once the first chunk is in hand.
+    func stream(_ request: ChatRequest, model: ModelConfig) async throws(UpstreamFailure) -> ChunkSource
 }
 
 extension ProviderClient {
@@ -57,37 +59,84 @@ extension ProviderClient {
         return ProcessInfo.processInfo.environment[env]
     }
 
-    /// Sends over libcurl and classifies the outcome.
+    /// Sends over libcurl and classifies the outcome; returns the parsed JSON of a 2xx answer.
     func post(_ body: JSONValue, url: String, headers: [(String, String)], limits: GatewayConfig.Limits, curl: CurlClient) async throws(UpstreamFailure) -> JSONValue {
+        let (status, bytes) = try await exchange(body, url: url, headers: headers, limits: limits, curl: curl)
+        do {
+            return try JSONValue.parse(bytes)
+        } catch {
+            throw .badResponse("\(config.name) answered \(status) with a body that is not JSON (\(error))")
+        }
+    }
+
+    /// Sends and reads the whole answer; throws the classified failure for anything but 2xx.
+    func exchange(_ body: JSONValue, url: String, headers: [(String, String)], limits: GatewayConfig.Limits, curl: CurlClient) async throws(UpstreamFailure) -> (Int, [UInt8]) {
+        let stream = try await openStream(body, url: url, headers: headers, limits: limits, curl: curl)
+        return (stream.head.status, try await readAll(stream))
+    }
+
+    /// Starts a transfer; a non-2xx answer is read whole and thrown as its failure.
+    func openStream(_ body: JSONValue, url: String, headers: [(String, String)], limits: GatewayConfig.Limits, curl: CurlClient) async throws(UpstreamFailure) -> UpstreamStream {
         let request = UpstreamHTTPRequest(url: url, headers: [("Content-Type", "application/json")] + headers, body: body.jsonBytes,
                                           connectTimeoutMs: limits.upstreamConnectTimeoutMs, timeoutMs: limits.upstreamTimeoutMs)
-        let response: UpstreamHTTPResponse
+        let stream: UpstreamStream
         do {
-            response = try await curl.send(request)
-        } catch let e as TransportError {
-            switch e.kind {
-            case .connect: throw .connect(e.message)
-            case .timeout: throw .timeout(e.message)
-            case .cancelled, .other: throw .connect(e.message)
-            }
+            stream = try await curl.open(request)
         } catch {
-            throw .connect("\(error)")
+            throw Self.classify(error)
         }
-        switch response.status {
-        case 200..<300:
-            do {
-                return try JSONValue.parse(response.body)
-            } catch {
-                throw .badResponse("\(config.name) answered \(response.status) with a body that is not JSON (\(error))")
+        let status = stream.head.status
+        guard (200..<300).contains(status) else {
+            let bytes = (try? await readAll(stream)) ?? []
+            switch status {
+            case 429:
+                throw .rateLimited(retryAfter: stream.head.headers["retry-after"].flatMap { Int($0) }, "\(config.name) answered 429")
+            case 400..<500:
+                throw .client(status: status, body: bytes)
+            default:
+                throw .server(status: status, "\(config.name) answered \(status): \(String(decoding: bytes.prefix(200), as: UTF8.self))")
             }
-        case 429:
-            throw .rateLimited(retryAfter: response.headers["retry-after"].flatMap { Int($0) }, "\(config.name) answered 429")
-        case 400..<500:
-            throw .client(status: response.status, body: response.body)
-        default:
-            let snippet = String(decoding: response.body.prefix(200), as: UTF8.self)
-            throw .server(status: response.status, "\(config.name) answered \(response.status): \(snippet)")
         }
+        return stream
+    }
+
+    func readAll(_ stream: UpstreamStream) async throws(UpstreamFailure) -> [UInt8] {
+        var bytes: [UInt8] = []
+        do {
+            while let chunk = try await stream.next() { bytes += chunk }
+        } catch {
+            throw Self.classify(error)
+        }
+        return bytes
+    }
+
+    static func classify(_ error: any Error) -> UpstreamFailure {
+        guard let e = error as? TransportError else { return .connect("\(error)") }
+        switch e.kind {
+        case .connect, .cancelled: return .connect(e.message)
+        case .timeout: return .timeout(e.message)
+        case .other: return .badResponse(e.message)
+        }
+    }
+
+    /// Opens an SSE stream and wraps it in a chunk source with `decoder`. An upstream that
+    /// answers JSON instead of a stream is replayed as chunks.
+    func openChunks(_ body: JSONValue, url: String, headers: [(String, String)], limits: GatewayConfig.Limits, curl: CurlClient,
+                    decoder: any StreamDecoder, json: (JSONValue) throws(UpstreamFailure) -> UpstreamAnswer) async throws(UpstreamFailure) -> ChunkSource {
+        let stream = try await openStream(body, url: url, headers: headers + [("Accept", "text/event-stream")], limits: limits, curl: curl)
+        if stream.head.headers["content-type"]?.hasPrefix("application/json") == true {
+            let bytes = try await readAll(stream)
+            guard let parsed = try? JSONValue.parse(bytes) else { throw .badResponse("\(config.name): the answer is not JSON") }
+            return ChunkSource(chunks: Replay.chunks(of: try json(parsed).body, includeUsage: true), provider: config.name)
+        }
+        let source = ChunkSource(upstream: stream, decoder: decoder, provider: config.name)
+        do {
+            try await source.prime()
+        } catch {
+            source.cancel()
+            throw error
+        }
+        return source
     }
 }
 

@@ -115,8 +115,10 @@ public final class ProviderRouter: Sendable {
     }
 
     /// Calls the candidates in order until one answers. Returns the answer and who gave it.
-    public func route(_ request: ChatRequest, requestID: String = "",
-                      call: (Candidate) async throws(UpstreamFailure) -> UpstreamAnswer) async throws(GatewayError) -> (Candidate, UpstreamAnswer) {
+    /// For a stream, `call` returns once the first chunk is in hand: fallback happens before
+    /// anything reaches the client.
+    public func route<Answer>(_ request: ChatRequest, requestID: String = "",
+                              call: (Candidate) async throws(UpstreamFailure) -> Answer) async throws(GatewayError) -> (Candidate, Answer) {
         let ranked = try candidates(for: request)
         let now = Date()
         let (ready, resting) = state.withLock { s in

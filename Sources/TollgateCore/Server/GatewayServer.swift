@@ -54,7 +54,11 @@ public enum GatewayServer {
 
 extension Response {
     init(_ r: GatewayResponse) {
-        self.init(status: r.status, headers: r.headers, body: .init(byteBuffer: r.body))
+        if let stream = r.stream {
+            self.init(status: r.status, headers: r.headers, body: ResponseBody(stream))
+        } else {
+            self.init(status: r.status, headers: r.headers, body: .init(byteBuffer: r.body))
+        }
     }
 }
 
