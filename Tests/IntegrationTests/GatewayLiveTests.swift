@@ -139,7 +139,7 @@ struct GatewayLiveTests {
             (#"{"model":"gpt-4o-mini","messages":[{"role":"user"}]}"#, 400, "messages[0].content"),
             (chatBody("x", model: "gpt-9"), 404, "model"),
             (chatBody(String(repeating: "y", count: 3000)), 413, nil),
-            (chatBody("x", extra: #","stream":true"#), 400, "stream"),
+            (chatBody("x", extra: #","stream":"yes""#), 400, "stream"),
         ]
         for (body, status, param) in cases {
             let r = try await post(chat, body)

@@ -110,11 +110,58 @@ providers:
             ids = [m.id for m in client.models.list()]
             assert "gpt-4o-mini" in ids and "auto" in ids, ids
 
+        def streaming_miss_then_hit():
+            story = [{"role": "user", "content": "Tell me a short story about a lighthouse"}]
+            calls = mock_requests(mock_port)
+            with client.chat.completions.with_streaming_response.create(model="gpt-4o-mini", messages=story, stream=True) as raw:
+                assert raw.headers["x-tollgate-cache"] == "miss", raw.headers["x-tollgate-cache"]
+                chunks = list(raw.parse())
+            assert len(chunks) > 3, f"expected several chunks, got {len(chunks)}"
+            streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+            assert "lighthouse" in streamed
+            assert mock_requests(mock_port) == calls + 1
+            with client.chat.completions.with_streaming_response.create(model="gpt-4o-mini", messages=story, stream=True,
+                                                                       stream_options={"include_usage": True}) as raw:
+                assert raw.headers["x-tollgate-cache"] == "hit", raw.headers["x-tollgate-cache"]
+                again = list(raw.parse())
+            assert "".join(c.choices[0].delta.content or "" for c in again if c.choices) == streamed
+            assert again[-1].usage is not None and again[-1].usage.completion_tokens > 0
+            whole = client.chat.completions.create(model="gpt-4o-mini", messages=story)
+            assert whole.choices[0].message.content == streamed, "the JSON answer equals the streamed one"
+            assert mock_requests(mock_port) == calls + 1, "repeats reached the upstream"
+
         check("first call is a miss, the repeat a hit with no upstream call", first_and_repeat)
+        check("stream=True: a miss streams chunks, the repeat is a hit, JSON gets the same text", streaming_miss_then_hit)
         check("same parameters in another order hit the same entry", reordered_parameters_hit)
         check("unknown model raises NotFoundError (404, model_not_found)", unknown_model_is_404)
         check("invalid role raises BadRequestError naming the param", bad_request_names_param)
         check("models.list() has the configured names and auto", models_list)
+        cut_mock, cut_port = start(["mock-provider", "--port", "0", "--cut-stream-after", "3"])
+        cut_config = os.path.join(tmp, "cut.yaml")
+        with open(cut_config, "w") as f:
+            f.write(f"""
+listen: {{ host: 127.0.0.1, port: 0 }}
+data_dir: {tmp}/cut-data
+providers:
+  - {{ name: flaky, kind: openai, base_url: "http://127.0.0.1:{cut_port}/v1", models: [{{ name: gpt-4o-mini, capabilities: [stream] }}] }}
+""")
+        cut_gateway, cut_gateway_port = start(["serve", "--config", cut_config])
+        cut_client = openai.OpenAI(base_url=f"http://127.0.0.1:{cut_gateway_port}/v1", api_key="unused", max_retries=0)
+
+        def cut_stream_is_an_error_and_not_cached():
+            for attempt in range(2):
+                try:
+                    list(cut_client.chat.completions.create(model="gpt-4o-mini", messages=messages, stream=True))
+                except openai.APIError as e:
+                    assert "stream" in str(e).lower(), e
+                else:
+                    raise AssertionError("a cut stream must surface as an error")
+            assert mock_requests(cut_port) == 2, "the second attempt must not be served from a cut stream"
+
+        check("a stream cut by the upstream raises APIError and is not cached", cut_stream_is_an_error_and_not_cached)
+        for p in (cut_gateway, cut_mock):
+            p.terminate()
+            p.wait(timeout=30)
     finally:
         for p in (gateway, mock):
             p.terminate()

@@ -38,8 +38,9 @@ extension Gateway {
         let includeUsage = request.includeUsage
         let store = directives.store
         let estimatedPrompt = request.estimatedPromptTokens
+        let choices = request.body["n"]?.intValue ?? 1
         let body: StreamingBody = { writer in
-            var assembler = ChunkAssembler()
+            var assembler = ChunkAssembler(expectedChoices: choices)
             while true {
                 let chunk: JSONValue?
                 do {

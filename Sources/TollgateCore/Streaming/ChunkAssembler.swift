@@ -24,7 +24,12 @@ public struct ChunkAssembler: Sendable {
     /// `usage` from the stream (OpenAI sends it in a last chunk when asked).
     public private(set) var usage: JSONValue?
 
-    public init() {}
+    /// How many choices the request asked for (`n`).
+    let expectedChoices: Int
+
+    public init(expectedChoices: Int = 1) {
+        self.expectedChoices = expectedChoices
+    }
 
     public mutating func add(_ chunk: JSONValue) {
         if id.isNull, let v = chunk["id"] { id = v }
@@ -53,9 +58,9 @@ public struct ChunkAssembler: Sendable {
         }
     }
 
-    /// Whether every choice has finished (and there is at least one).
+    /// Whether every expected choice has arrived and finished.
     public var isComplete: Bool {
-        !choices.isEmpty && choices.values.allSatisfy { $0.finishReason != nil }
+        choices.count >= max(1, expectedChoices) && choices.values.allSatisfy { $0.finishReason != nil }
     }
 
     /// The assembled `chat.completion`, or nil while the stream is incomplete.
@@ -64,7 +69,9 @@ public struct ChunkAssembler: Sendable {
         let list: [JSONValue] = choices.keys.sorted().map { index in
             let c = choices[index]!
             var message: [(String, JSONValue)] = [("role", .string(c.role))]
-            message.append(("content", c.content.map { .string($0) } ?? .null))
+            // A tool-call answer has null content, even if a stream opened it with "".
+            let content = (c.content == "" && !c.toolCalls.isEmpty) ? nil : c.content
+            message.append(("content", content.map { .string($0) } ?? .null))
             if !c.toolCalls.isEmpty {
                 message.append(("tool_calls", .array(c.toolCalls.keys.sorted().map { i in
                     let t = c.toolCalls[i]!

@@ -23,7 +23,8 @@ public enum Replay {
         for choice in completion["choices"]?.arrayValue ?? [] {
             let index = choice["index"] ?? 0
             let message = choice["message"] ?? .object([])
-            out.append(chunk([delta(index, ["role": message["role"] ?? "assistant", "content": ""])]))
+            let opening: JSONValue = message["content"]?.stringValue != nil ? ["role": message["role"] ?? "assistant", "content": ""] : ["role": message["role"] ?? "assistant"]
+            out.append(chunk([delta(index, opening)]))
             if let text = message["content"]?.stringValue, !text.isEmpty {
                 for piece in split(text, wordsPerChunk: wordsPerChunk) { out.append(chunk([delta(index, ["content": .string(piece)])])) }
             }
