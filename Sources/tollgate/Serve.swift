@@ -34,7 +34,8 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("tollgate: cannot open the cache in \(cfg.dataDir): \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let gateway = Gateway(config: cfg, store: store, logger: logger)
+        let semantic = SemanticSetup.make(config: cfg, store: store, logger: logger)
+        let gateway = Gateway(config: cfg, store: store, semantic: semantic, logger: logger)
         for key in cfg.keys {
             if let env = key.keyEnv, ProcessInfo.processInfo.environment[env]?.isEmpty ?? true {
                 logger.warning("key for tenant \(key.tenant): environment variable \(env) is not set; that key cannot be used")
@@ -42,8 +43,9 @@ struct Serve: AsyncParsableCommand {
         }
         let ttl = cfg.cache.ttlSeconds
         Task {
-            if let n = try? await gateway.exact.purgeExpired(ttlSeconds: ttl), n > 0 {
-                logger.info("removed \(n) expired cache entries")
+            if let gone = try? await gateway.exact.purgeExpired(ttlSeconds: ttl), !gone.isEmpty {
+                try? await semantic?.remove(gone)
+                logger.info("removed \(gone.count) expired cache entries")
             }
         }
         let host = cfg.listen.host

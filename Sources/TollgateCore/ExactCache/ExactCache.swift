@@ -70,22 +70,22 @@ public struct ExactCache: Sendable {
         try? await store.write([.put(.aliases, raw, target.encoded())])
     }
 
-    /// Removes entries older than the TTL (and their aliases); returns how many entries went.
+    /// Removes entries older than the TTL (and their aliases); returns the keys that went.
     @discardableResult
-    public func purgeExpired(ttlSeconds: Int, nowMs: Int64 = ExactCache.nowMs()) async throws -> Int {
+    public func purgeExpired(ttlSeconds: Int, nowMs: Int64 = ExactCache.nowMs()) async throws -> [CacheKey] {
         var expired = Set<CacheKey>()
         try store.scan(.entries) { key, value in
             if let e = CacheEntry(decoding: value), nowMs - e.createdMs >= Int64(ttlSeconds) * 1000 { expired.insert(key) }
             return true
         }
-        guard !expired.isEmpty else { return 0 }
+        guard !expired.isEmpty else { return [] }
         var batch: [CacheWrite] = expired.map { .delete(.entries, $0) }
         try store.scan(.aliases) { alias, target in
             if let t = AliasTarget(decoding: target), expired.contains(t.key) { batch.append(.delete(.aliases, alias)) }
             return true
         }
         try await store.write(batch)
-        return expired.count
+        return Array(expired)
     }
 }
 

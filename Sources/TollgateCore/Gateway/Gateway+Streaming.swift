@@ -23,7 +23,7 @@ extension Gateway {
 
     /// A streamed miss: forward the upstream's chunks as they arrive, assemble the answer, and
     /// store it only if the stream ended cleanly. A client that goes away stops the upstream.
-    func streamMiss(_ request: ChatRequest, key: CacheKey, alias: (CacheKey, AliasTarget), directives: CacheDirectives,
+    func streamMiss(_ request: ChatRequest, key: CacheKey, alias: (CacheKey, AliasTarget), prompt: SemanticPrompt?, directives: CacheDirectives,
                     requestID: String) async throws(GatewayError) -> GatewayResponse {
         let clients = self.clients
         let (candidate, source) = try await router.route(request, requestID: requestID) { c throws(UpstreamFailure) in
@@ -34,6 +34,7 @@ extension Gateway {
         headers[GatewayResponse.Header.provider] = candidate.provider.name
         // The cost is not known yet: no x-tollgate-cost-usd here; it is logged and stored.
         let exact = self.exact
+        let semantic = self.semantic
         let logger = self.logger
         let includeUsage = request.includeUsage
         let store = directives.store
@@ -68,16 +69,16 @@ extension Gateway {
             }
             if let completion = assembler.completion() {
                 let usage = assembler.usage
-                let prompt = usage?["prompt_tokens"]?.intValue ?? estimatedPrompt
+                let promptTokens = usage?["prompt_tokens"]?.intValue ?? estimatedPrompt
                 let completionTokens = usage?["completion_tokens"]?.intValue ?? Tokens.estimate(completion.jsonString)
-                let cost = Money.cost(promptTokens: prompt, completionTokens: completionTokens,
+                let cost = Money.cost(promptTokens: promptTokens, completionTokens: completionTokens,
                                       inputPerMTok: candidate.model.inputUSDPerMTok, outputPerMTok: candidate.model.outputUSDPerMTok)
                 logger.debug("streamed upstream answer", metadata: ["request_id": "\(requestID)", "provider": "\(candidate.provider.name)", "cost_usd": "\(Money.format(cost))"])
                 if store {
-                    let entry = CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: prompt, completionTokens: completionTokens,
+                    let entry = CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: promptTokens, completionTokens: completionTokens,
                                            provider: candidate.provider.name, model: completion["model"]?.stringValue ?? candidate.model.upstream,
                                            body: ByteBuffer(bytes: completion.jsonBytes))
-                    await exact.store(entry, key: key, alias: alias)
+                    if await exact.store(entry, key: key, alias: alias), let prompt, let semantic { await semantic.add(prompt, key: key) }
                 }
             } else {
                 logger.warning("stream ended without a finish_reason on every choice; not cached", metadata: ["request_id": "\(requestID)"])

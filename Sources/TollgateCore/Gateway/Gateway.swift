@@ -10,13 +10,17 @@ public final class Gateway: Sendable {
     public let exact: ExactCache
     public let router: ProviderRouter
     public let auth: Auth
+    /// The semantic layer; nil when it is off or has no embedder.
+    public let semantic: SemanticCache?
     let clients: [String: any ProviderClient]
     let logger: Logger
 
     static let chatEndpoint = "/v1/chat/completions"
 
-    public init(config: GatewayConfig, store: any CacheStore, curl: CurlClient = .shared, logger: Logger = Logger(label: "tollgate")) {
+    public init(config: GatewayConfig, store: any CacheStore, semantic: SemanticCache? = nil, curl: CurlClient = .shared,
+                logger: Logger = Logger(label: "tollgate")) {
         self.config = config
+        self.semantic = semantic
         self.exact = ExactCache(store: store, logger: logger)
         self.router = ProviderRouter(providers: config.providers, expectedOutputTokens: config.routing.expectedOutputTokens, logger: logger)
         self.auth = Auth(keys: config.keys)
@@ -60,11 +64,29 @@ public final class Gateway: Sendable {
             if directives.store { await exact.addAlias(rawKey, target) }
             return request.stream ? replay(entry, includeUsage: request.includeUsage) : hit(entry)
         }
-        if request.stream {
-            return try await streamMiss(request, key: key, alias: (rawKey, target), directives: directives, requestID: requestID)
+        // 4. Semantic cache: the same question in other words, in the same namespace.
+        var prompt: SemanticPrompt?
+        if directives.mode == .semantic, let semantic, let p = semantic.prompt(endpoint: Gateway.chatEndpoint, tenant: tenant, request: request) {
+            prompt = p
+            if directives.lookup {
+                let found = semantic.lookup(p, threshold: threshold(for: request, directives: directives))
+                for g in found.guarded {
+                    logger.debug("semantic candidate blocked by the guard", metadata: ["request_id": "\(requestID)", "similarity": "\(g.similarity)", "reason": "\(g.reason)"])
+                }
+                if let match = found.match, let entry = exact.lookup(match.key, freshness: freshness) {
+                    var response = request.stream ? replay(entry, includeUsage: request.includeUsage) : hit(entry)
+                    response.headers[GatewayResponse.Header.cache] = "semantic-hit"
+                    response.headers[GatewayResponse.Header.similarity] = String(format: "%.4f", match.similarity)
+                    return response
+                }
+            }
         }
 
-        // 4. Upstream: cheapest capable provider, fallback on failure.
+        if request.stream {
+            return try await streamMiss(request, key: key, alias: (rawKey, target), prompt: prompt, directives: directives, requestID: requestID)
+        }
+
+        // 5. Upstream: cheapest capable provider, fallback on failure.
         let clients = self.clients
         let (candidate, answer) = try await router.route(request, requestID: requestID) { c throws(UpstreamFailure) in
             try await clients[c.provider.name]!.complete(request, model: c.model)
@@ -73,12 +95,12 @@ public final class Gateway: Sendable {
                               inputPerMTok: candidate.model.inputUSDPerMTok, outputPerMTok: candidate.model.outputUSDPerMTok)
         let bytes = ByteBuffer(bytes: answer.body.jsonBytes)
 
-        // 5. Write back (complete answers only: providers reject incomplete ones) before answering,
-        //    so an acknowledged answer is in the cache.
+        // 6. Write back to both layers (complete answers only: providers reject incomplete ones)
+        //    before answering, so an acknowledged answer is in the cache.
         if directives.store {
             let entry = CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: answer.promptTokens, completionTokens: answer.completionTokens,
                                    provider: candidate.provider.name, model: answer.model, body: bytes)
-            await exact.store(entry, key: key, alias: (rawKey, target))
+            if await exact.store(entry, key: key, alias: (rawKey, target)), let prompt, let semantic { await semantic.add(prompt, key: key) }
         }
         logger.debug("upstream answer", metadata: ["request_id": "\(requestID)", "provider": "\(candidate.provider.name)", "model": "\(candidate.model.upstream)",
                                                    "cost_usd": "\(Money.format(cost))", "prompt_tokens": "\(answer.promptTokens)", "completion_tokens": "\(answer.completionTokens)"])
@@ -87,6 +109,14 @@ public final class Gateway: Sendable {
         headers[GatewayResponse.Header.provider] = candidate.provider.name
         headers[GatewayResponse.Header.cost] = Money.format(cost)
         return GatewayResponse(headers: headers, body: bytes)
+    }
+
+    /// The similarity threshold: the request's header, else the strictest configured for the
+    /// model, else `cache.semantic.threshold`, else the tuned default.
+    func threshold(for request: ChatRequest, directives: CacheDirectives) -> Double {
+        if let t = directives.threshold { return t }
+        let perModel = config.providers.flatMap(\.models).filter { $0.name == request.model }.compactMap(\.threshold).max()
+        return perModel ?? config.cache.semantic.threshold ?? SemanticCache.defaultThreshold
     }
 
     /// A response served from the exact cache: costs nothing, reports what it saved.

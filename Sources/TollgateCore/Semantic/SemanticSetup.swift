@@ -1,0 +1,33 @@
+import Foundation
+import Logging
+
+/// Builds the semantic layer the config asks for, or explains why it is off.
+public enum SemanticSetup {
+    /// The semantic cache for `config`, with its vectors loaded from `store`; nil (and one log
+    /// line saying why, and how to fix it) when the layer is off or its embedder is unavailable.
+    public static func make(config: GatewayConfig, store: any CacheStore, logger: Logger) -> SemanticCache? {
+        let s = config.cache.semantic
+        guard s.enabled else { return nil }
+        let embedder: any Embedder
+        switch s.embedder {
+        case "hashing":
+            embedder = HashingEmbedder()
+        default:
+            guard let minilm = loadMiniLM(modelDir: s.modelDir, logger: logger) else { return nil }
+            embedder = minilm
+        }
+        let cache = SemanticCache(embedder: embedder, store: store, maxTurns: s.maxTurns, logger: logger)
+        do {
+            let n = try cache.load()
+            logger.info("semantic cache on (\(embedder.name)); \(n) cached prompts loaded")
+        } catch {
+            logger.warning("semantic cache: could not load stored vectors: \(error)")
+        }
+        return cache
+    }
+
+    static func loadMiniLM(modelDir: String, logger: Logger) -> (any Embedder)? {
+        logger.notice("semantic cache off: the all-MiniLM-L6-v2 embedder is not available in this build yet (model dir \(modelDir)); serving the exact layer only. `cache.semantic.embedder: hashing` gives a model-free development embedder.")
+        return nil
+    }
+}
