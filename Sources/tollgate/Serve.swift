@@ -11,7 +11,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Listen address (overrides listen.host).") var host: String?
     @Option(help: "Listen port; 0 picks a free one (overrides listen.port).") var port: Int?
     @Option(help: "Data directory for the cache (overrides data_dir).") var dataDir: String?
+    @Flag(help: "Answer from fixtures only; never connect to a provider.") var offline = false
+    @Option(help: "Fixture folder for --offline (default: fixtures).") var fixtures: String?
+    @Option(help: "Also write every upstream exchange to a fixture file in this folder.") var record: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
+
+    func validate() throws {
+        if offline && record != nil { throw ValidationError("--record needs upstream calls; it cannot be combined with --offline") }
+        if fixtures != nil && !offline && config != nil { throw ValidationError("--fixtures is for offline mode: add --offline") }
+    }
+
+    /// The prompt of the README's and the start banner's curl example (a bundled fixture).
+    static let examplePrompt = "What is the capital of France?"
 
     func run() async throws {
         let logger = bootstrapLogging(logLevel)
@@ -25,7 +36,7 @@ struct Serve: AsyncParsableCommand {
         if let host { cfg.listen.host = host }
         if let port { cfg.listen.port = port }
         if let dataDir { cfg.dataDir = dataDir }
-        if config == nil { logger.info("no --config: running the embedded default (see README, \"Configuration\")") }
+        if config == nil { logger.info("no --config: running the embedded default (offline against the bundled fixtures; see README)") }
 
         let store: LMDBStore
         do {
@@ -35,7 +46,25 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let semantic = SemanticSetup.make(config: cfg, store: store, logger: logger)
-        let gateway = Gateway(config: cfg, store: store, semantic: semantic, logger: logger)
+        // The embedded default runs offline against the bundled fixtures.
+        let isOffline = offline || (config == nil && record == nil)
+        var fixtureSet: FixtureSet?
+        if isOffline {
+            let dir = fixtures ?? DefaultConfig.fixturesDirectory
+            do {
+                fixtureSet = try await FixtureSet.load(directory: dir, embedder: semantic?.embedder, maxTurns: cfg.cache.semantic.maxTurns, logger: logger)
+                logger.info("offline: \(fixtureSet!.count) fixtures from \(dir)\(semantic == nil ? " (exact matches only)" : "")")
+            } catch {
+                FileHandle.standardError.write(Data("tollgate: cannot read fixtures in \(dir): \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+        var recorder: FixtureRecorder?
+        if let record {
+            recorder = try FixtureRecorder(directory: record)
+            logger.info("recording upstream exchanges to \(recorder!.path)")
+        }
+        let gateway = Gateway(config: cfg, store: store, semantic: semantic, offline: fixtureSet, recorder: recorder, logger: logger)
         for key in cfg.keys {
             if let env = key.keyEnv, ProcessInfo.processInfo.environment[env]?.isEmpty ?? true {
                 logger.warning("key for tenant \(key.tenant): environment variable \(env) is not set; that key cannot be used")
@@ -51,7 +80,7 @@ struct Serve: AsyncParsableCommand {
         let host = cfg.listen.host
         let app = GatewayServer.application(gateway: gateway, host: host, port: cfg.listen.port, logger: logger) { port in
             say("tollgate listening on http://\(host):\(port)")
-            say("try: curl -s http://\(host):\(port)/v1/chat/completions -H 'Content-Type: application/json' -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}'")
+            say("try: curl -s http://\(host):\(port)/v1/chat/completions -H 'Content-Type: application/json' -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"\(Serve.examplePrompt)\"}]}'")
         }
         try await app.runService()
     }

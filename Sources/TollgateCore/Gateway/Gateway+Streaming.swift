@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import HummingbirdCore
 import Logging
@@ -23,8 +24,9 @@ extension Gateway {
 
     /// A streamed miss: forward the upstream's chunks as they arrive, assemble the answer, and
     /// store it only if the stream ended cleanly. A client that goes away stops the upstream.
-    func streamMiss(_ request: ChatRequest, key: CacheKey, alias: (CacheKey, AliasTarget), prompt: SemanticPrompt?, directives: CacheDirectives,
-                    requestID: String) async throws(GatewayError) -> GatewayResponse {
+    func streamMiss(_ request: ChatRequest, tenant: String, key: CacheKey, alias: (CacheKey, AliasTarget), prompt: SemanticPrompt?,
+                    directives: CacheDirectives, requestID: String) async throws(GatewayError) -> GatewayResponse {
+        let canonical = request.canonicalBytes
         let clients = self.clients
         let (candidate, source) = try await router.route(request, requestID: requestID) { c throws(UpstreamFailure) in
             try await clients[c.provider.name]!.stream(request, model: c.model)
@@ -35,6 +37,8 @@ extension Gateway {
         // The cost is not known yet: no x-tollgate-cost-usd here; it is logged and stored.
         let exact = self.exact
         let semantic = self.semantic
+        let recorder = self.recorder
+        let requestBody = request.body
         let logger = self.logger
         let includeUsage = request.includeUsage
         let store = directives.store
@@ -42,6 +46,7 @@ extension Gateway {
         let choices = request.body["n"]?.intValue ?? 1
         let body: StreamingBody = { writer in
             var assembler = ChunkAssembler(expectedChoices: choices)
+            var forwarded: [JSONValue] = []
             while true {
                 let chunk: JSONValue?
                 do {
@@ -57,6 +62,7 @@ extension Gateway {
                 }
                 guard let chunk else { break }
                 assembler.add(chunk)
+                if recorder != nil { forwarded.append(chunk) }
                 let usageOnly = chunk["choices"]?.arrayValue?.isEmpty ?? false
                 if !includeUsage && usageOnly { continue }
                 do {
@@ -77,9 +83,13 @@ extension Gateway {
                 if store {
                     let entry = CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: promptTokens, completionTokens: completionTokens,
                                            provider: candidate.provider.name, model: completion["model"]?.stringValue ?? candidate.model.upstream,
-                                           body: ByteBuffer(bytes: completion.jsonBytes))
+                                           tenant: tenant, request: canonical, body: ByteBuffer(bytes: completion.jsonBytes))
                     if await exact.store(entry, key: key, alias: alias), let prompt, let semantic { await semantic.add(prompt, key: key) }
                 }
+                recorder?.record(Fixture(recordedAt: Date(), tenant: tenant, request: requestBody, provider: candidate.provider.name,
+                                         providerKind: candidate.provider.kind.rawValue, model: completion["model"]?.stringValue ?? candidate.model.upstream,
+                                         response: completion, promptTokens: promptTokens, completionTokens: completionTokens, costUSD: cost,
+                                         stream: true, chunks: forwarded))
             } else {
                 logger.warning("stream ended without a finish_reason on every choice; not cached", metadata: ["request_id": "\(requestID)"])
             }

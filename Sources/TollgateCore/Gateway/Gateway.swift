@@ -12,15 +12,21 @@ public final class Gateway: Sendable {
     public let auth: Auth
     /// The semantic layer; nil when it is off or has no embedder.
     public let semantic: SemanticCache?
+    /// Offline mode: answers come from these fixtures and no provider is ever called.
+    public let offline: FixtureSet?
+    /// Record mode: every upstream exchange is also written here.
+    public let recorder: FixtureRecorder?
     let clients: [String: any ProviderClient]
     let logger: Logger
 
     static let chatEndpoint = "/v1/chat/completions"
 
-    public init(config: GatewayConfig, store: any CacheStore, semantic: SemanticCache? = nil, curl: CurlClient = .shared,
-                logger: Logger = Logger(label: "tollgate")) {
+    public init(config: GatewayConfig, store: any CacheStore, semantic: SemanticCache? = nil, offline: FixtureSet? = nil,
+                recorder: FixtureRecorder? = nil, curl: CurlClient = .shared, logger: Logger = Logger(label: "tollgate")) {
         self.config = config
         self.semantic = semantic
+        self.offline = offline
+        self.recorder = recorder
         self.exact = ExactCache(store: store, logger: logger)
         self.router = ProviderRouter(providers: config.providers, expectedOutputTokens: config.routing.expectedOutputTokens, logger: logger)
         self.auth = Auth(keys: config.keys)
@@ -55,10 +61,12 @@ public final class Gateway: Sendable {
 
         // 2. Parse and validate; unknown models are a 404 before anything else.
         let request = try ChatRequest(body: body.readableBytesView, maxMessages: config.limits.maxMessages)
-        guard router.serves(request.model) else { throw .modelNotFound(request.model) }
+        // Offline, any model a fixture has is served; online, only configured ones.
+        guard offline != nil || router.serves(request.model) else { throw .modelNotFound(request.model) }
 
         // 3. Exact cache by canonical key (another spelling of the same request).
-        let key = CacheKey.exact(endpoint: Gateway.chatEndpoint, tenant: tenant, body: request.body)
+        let canonical = request.canonicalBytes
+        let key = CacheKey.exact(endpoint: Gateway.chatEndpoint, tenant: tenant, canonical: canonical)
         let target = AliasTarget(key: key, stream: request.stream, includeUsage: request.includeUsage)
         if directives.lookup, let entry = exact.lookup(key, freshness: freshness) {
             if directives.store { await exact.addAlias(rawKey, target) }
@@ -82,8 +90,13 @@ public final class Gateway: Sendable {
             }
         }
 
+        // Offline: the fixtures stand in for the providers; nothing leaves the machine.
+        if let offline {
+            return try serveFixture(offline, request: request, key: key, prompt: prompt, directives: directives)
+        }
+
         if request.stream {
-            return try await streamMiss(request, key: key, alias: (rawKey, target), prompt: prompt, directives: directives, requestID: requestID)
+            return try await streamMiss(request, tenant: tenant, key: key, alias: (rawKey, target), prompt: prompt, directives: directives, requestID: requestID)
         }
 
         // 5. Upstream: cheapest capable provider, fallback on failure.
@@ -99,9 +112,12 @@ public final class Gateway: Sendable {
         //    before answering, so an acknowledged answer is in the cache.
         if directives.store {
             let entry = CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: answer.promptTokens, completionTokens: answer.completionTokens,
-                                   provider: candidate.provider.name, model: answer.model, body: bytes)
+                                   provider: candidate.provider.name, model: answer.model, tenant: tenant, request: canonical, body: bytes)
             if await exact.store(entry, key: key, alias: (rawKey, target)), let prompt, let semantic { await semantic.add(prompt, key: key) }
         }
+        recorder?.record(Fixture(recordedAt: Date(), tenant: tenant, request: request.body, provider: candidate.provider.name,
+                                 providerKind: candidate.provider.kind.rawValue, model: answer.model, response: answer.body,
+                                 promptTokens: answer.promptTokens, completionTokens: answer.completionTokens, costUSD: cost, stream: false))
         logger.debug("upstream answer", metadata: ["request_id": "\(requestID)", "provider": "\(candidate.provider.name)", "model": "\(candidate.model.upstream)",
                                                    "cost_usd": "\(Money.format(cost))", "prompt_tokens": "\(answer.promptTokens)", "completion_tokens": "\(answer.completionTokens)"])
         var headers: HTTPFields = [.contentType: "application/json"]
@@ -109,6 +125,25 @@ public final class Gateway: Sendable {
         headers[GatewayResponse.Header.provider] = candidate.provider.name
         headers[GatewayResponse.Header.cost] = Money.format(cost)
         return GatewayResponse(headers: headers, body: bytes)
+    }
+
+    /// Answers from a fixture (exact, then semantic) or a 503 that says how to record one.
+    func serveFixture(_ fixtures: FixtureSet, request: ChatRequest, key: CacheKey, prompt: SemanticPrompt?,
+                      directives: CacheDirectives) throws(GatewayError) -> GatewayResponse {
+        if let entry = fixtures.exact.lookup(key, freshness: FixtureSet.freshness) {
+            return request.stream ? replay(entry, includeUsage: request.includeUsage) : hit(entry)
+        }
+        if let prompt, let semantic = fixtures.semantic {
+            let found = semantic.lookup(prompt, threshold: threshold(for: request, directives: directives))
+            if let match = found.match, let entry = fixtures.exact.lookup(match.key, freshness: FixtureSet.freshness) {
+                var response = request.stream ? replay(entry, includeUsage: request.includeUsage) : hit(entry)
+                response.headers[GatewayResponse.Header.cache] = "semantic-hit"
+                response.headers[GatewayResponse.Header.similarity] = String(format: "%.4f", match.similarity)
+                return response
+            }
+        }
+        throw .unavailable("Offline mode: no fixture answers this request (canonical key \(key)). Record one by running `tollgate serve --record DIR` "
+                           + "against a real provider and sending this request, then start with `--offline --fixtures DIR`.", code: "offline_no_fixture")
     }
 
     /// The similarity threshold: the request's header, else the strictest configured for the

@@ -17,8 +17,12 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
     /// `stream` and `stream_options` (a streamed answer can serve a JSON request and back).
     /// Every other field — tools, response_format, temperature, seed, n, stop, user, … — is in it.
     public static func exact(endpoint: String, tenant: String, body: JSONValue) -> CacheKey {
-        let canonical = body.removing(["stream", "stream_options"]).canonicalBytes
-        return hash("tollgate.exact.v1", endpoint, tenant, canonical)
+        exact(endpoint: endpoint, tenant: tenant, canonical: body.removing(["stream", "stream_options"]).canonicalBytes)
+    }
+
+    /// The exact key from the canonical bytes (`ChatRequest.canonicalBytes`).
+    public static func exact(endpoint: String, tenant: String, canonical: [UInt8]) -> CacheKey {
+        hash("tollgate.exact.v1", endpoint, tenant, canonical)
     }
 
     /// The key of the raw body bytes, used as an alias to the exact key so that a repeated

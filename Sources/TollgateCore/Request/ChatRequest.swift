@@ -159,6 +159,11 @@ public struct ChatRequest: Sendable {
         estimatedPromptTokens = promptBytes / 4 + 3
     }
 
+    /// The canonical request without `stream`/`stream_options`: what the exact key hashes.
+    public var canonicalBytes: [UInt8] {
+        body.removing(["stream", "stream_options"]).canonicalBytes
+    }
+
     /// The text of the last user message (string content, or its text parts joined).
     public var lastUserText: String? {
         guard let message = messages.last(where: { $0["role"]?.stringValue == "user" }) else { return nil }

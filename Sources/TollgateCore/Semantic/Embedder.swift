@@ -53,3 +53,7 @@ public enum VectorMath {
         return s
     }
 }
+
+extension MiniLMEmbedder: Embedder {
+    public var name: String { "all-MiniLM-L6-v2" }
+}

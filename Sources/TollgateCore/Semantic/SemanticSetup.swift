@@ -27,7 +27,16 @@ public enum SemanticSetup {
     }
 
     static func loadMiniLM(modelDir: String, logger: Logger) -> (any Embedder)? {
-        logger.notice("semantic cache off: the all-MiniLM-L6-v2 embedder is not available in this build yet (model dir \(modelDir)); serving the exact layer only. `cache.semantic.embedder: hashing` gives a model-free development embedder.")
-        return nil
+        let url = URL(fileURLWithPath: modelDir)
+        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("model.safetensors").path) else {
+            logger.notice("semantic cache off: no all-MiniLM-L6-v2 model in \(modelDir); serving the exact layer only. Run `make model` to fetch it (or set cache.semantic.model_dir).")
+            return nil
+        }
+        do {
+            return try MiniLMEmbedder(modelDirectory: url)
+        } catch {
+            logger.error("semantic cache off: cannot load the model in \(modelDir): \(error)")
+            return nil
+        }
     }
 }
