@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import TollgateCore
+
+/// The model folder (`make model`), absolute, for configs written to temporary folders.
+let modelDirectory: String = {
+    if let dir = ProcessInfo.processInfo.environment["TOLLGATE_MODEL_DIR"], dir.hasPrefix("/") { return dir }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent(".models/all-MiniLM-L6-v2").path
+}()
+
+let semanticYAML = "cache: { semantic: { enabled: true, embedder: minilm, model_dir: \(modelDirectory) } }\n"
+
+@Suite("Live semantic cache and offline fixtures")
+struct SemanticOfflineLiveTests {
+    @Test func paraphraseIsASemanticHitAndALookalikeIsAMiss() async throws {
+        let mock = try await startMock()
+        let (gateway, _) = try await startGateway(config: semanticYAML + "providers:\n" + providerYAML("budget", port: mock.port))
+        let chat = gateway.url + "/v1/chat/completions"
+        let first = try await post(chat, chatBody("What is the capital of France?"))
+        #expect(first.cache == "miss")
+        let paraphrase = try await post(chat, chatBody("What's the capital city of France?"))
+        #expect(paraphrase.cache == "semantic-hit", "\(paraphrase.headers)")
+        #expect(paraphrase.content == first.content)
+        #expect(Double(paraphrase.headers["x-tollgate-similarity"] ?? "") ?? 0 > 0.8)
+        #expect(paraphrase.headers["x-tollgate-cost-usd"] == "0.000000")
+        #expect(try await upstreamCalls(mock) == 1, "a semantic hit makes no upstream call")
+
+        #expect(try await post(chat, chatBody("Convert 10 miles to kilometers")).cache == "miss")
+        let lookalike = try await post(chat, chatBody("Convert 12 miles to kilometers"))
+        #expect(lookalike.cache == "miss", "different numbers never share an answer")
+        #expect(lookalike.content?.contains("12 miles") == true)
+        // x-tollgate-cache: exact skips the semantic layer.
+        #expect(try await post(chat, chatBody("What is the capital city of France?"), headers: [("x-tollgate-cache", "exact")]).cache == "miss")
+        // A different system prompt is another namespace.
+        let withSystem = #"{"model":"gpt-4o-mini","messages":[{"role":"system","content":"Answer in French."},{"role":"user","content":"What's the capital city of France?"}]}"#
+        #expect(try await post(chat, withSystem).cache == "miss")
+    }
+
+    @Test func semanticEntriesSurviveARestart() async throws {
+        let mock = try await startMock()
+        let config = semanticYAML + "providers:\n" + providerYAML("budget", port: mock.port)
+        let (first, dir) = try await startGateway(config: config)
+        #expect(try await post(first.url + "/v1/chat/completions", chatBody("How many legs does a spider have?")).cache == "miss")
+        first.stop()
+        let (second, _) = try await startGateway(config: config, dataDir: dir)
+        #expect(try await post(second.url + "/v1/chat/completions", chatBody("How many legs do spiders have?")).cache == "semantic-hit")
+        #expect(try await upstreamCalls(mock) == 1)
+    }
+
+    @Test func recordThenReplayOfflineWithNoUpstreamCall() async throws {
+        let mock = try await startMock()
+        let fixtures = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-fx-\(UUID().uuidString)").path
+        let config = semanticYAML + "providers:\n" + providerYAML("budget", port: mock.port)
+        let (recorder, _) = try await startGateway(config: config, extra: ["--record", fixtures])
+        let bodies = [chatBody("How do I boil an egg?"), chatBody("Name a prime number", extra: #","temperature":0"#),
+                      chatBody("Write a haiku about rain", extra: #","stream":true"#)]
+        var answers: [String] = []
+        for b in bodies {
+            let r = try await post(recorder.url + "/v1/chat/completions", b)
+            #expect(r.status == 200)
+            answers.append(b.contains("stream") ? streamedContent(r) : r.content ?? "")
+        }
+        recorder.stop()
+        let calls = try await upstreamCalls(mock)
+        #expect(calls == 3)
+        let files = try FileManager.default.contentsOfDirectory(atPath: fixtures).filter { $0.hasSuffix(".jsonl") }
+        #expect(files.count == 1)
+        let text = try String(contentsOfFile: fixtures + "/" + files[0], encoding: .utf8)
+        #expect(text.split(separator: "\n").count == 3)
+        #expect(!text.lowercased().contains("authorization"))
+
+        // Offline, with the mock still listening: answers come from the fixtures only.
+        let (offline, _) = try await startGateway(config: config, extra: ["--offline", "--fixtures", fixtures])
+        for (b, expected) in zip(bodies, answers) {
+            let r = try await post(offline.url + "/v1/chat/completions", b)
+            #expect(r.cache == "hit" && r.headers["x-tollgate-provider"] == "budget")
+            #expect((b.contains("stream") ? streamedContent(r) : r.content) == expected)
+        }
+        // A recorded JSON answer replays as a stream, and a paraphrase is a semantic hit.
+        let streamed = try await post(offline.url + "/v1/chat/completions", chatBody("How do I boil an egg?", extra: #","stream":true"#))
+        #expect(streamedContent(streamed) == answers[0])
+        let paraphrase = try await post(offline.url + "/v1/chat/completions", chatBody("How should I boil an egg?"))
+        #expect(paraphrase.cache == "semantic-hit" && paraphrase.content == answers[0])
+        let missing = try await post(offline.url + "/v1/chat/completions", chatBody("What is the tallest tree on Earth?"))
+        #expect(missing.status == 503)
+        #expect(missing.json?["error"]?["code"]?.stringValue == "offline_no_fixture")
+        #expect(missing.json?["error"]?["message"]?.stringValue?.contains("--record") == true)
+        #expect(try await upstreamCalls(mock) == calls, "offline mode never calls a provider")
+    }
+
+    @Test func malformedFixtureLinesAreReportedAndSkipped() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-fx-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let good = Fixture(recordedAt: Date(), tenant: "default", request: try JSONValue.parse(chatBody("Is water wet?")), provider: "handmade",
+                           providerKind: "openai", model: "gpt-4o-mini",
+                           response: try JSONValue.parse(#"{"id":"x","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Yes."},"finish_reason":"stop"}]}"#),
+                           promptTokens: 5, completionTokens: 1, costUSD: 0.000001, stream: false)
+        try (good.line + "\n{not json\n" + #"{"version":99}"# + "\n").write(toFile: dir + "/mixed.jsonl", atomically: true, encoding: .utf8)
+        try "\u{FF}".write(toFile: dir + "/zz-binary.jsonl", atomically: true, encoding: .isoLatin1)
+        let (gateway, _) = try await startGateway(config: "providers:\n" + providerYAML("p", port: 1), extra: ["--offline", "--fixtures", dir])
+        let r = try await post(gateway.url + "/v1/chat/completions", chatBody("Is water wet?"))
+        #expect(r.cache == "hit" && r.content == "Yes." && r.headers["x-tollgate-provider"] == "handmade")
+        let log = gateway.log
+        #expect(log.contains("mixed.jsonl:2:"), "\(log)")
+        #expect(log.contains("mixed.jsonl:3: fixture version 99"))
+        #expect(log.contains("zz-binary.jsonl"))
+    }
+}
