@@ -89,6 +89,25 @@ struct SemanticOfflineLiveTests {
         #expect(try await upstreamCalls(mock) == calls, "offline mode never calls a provider")
     }
 
+    @Test func embeddingsFromTheLocalModel() async throws {
+        let mock = try await startMock()
+        let (gateway, _) = try await startGateway(config: semanticYAML + "providers:\n" + providerYAML("budget", port: mock.port))
+        let url = gateway.url + "/v1/embeddings"
+        let r = try await post(url, #"{"model":"all-MiniLM-L6-v2","input":["A cat sits on the mat.","A feline rests on a rug.","Stock markets fell sharply."]}"#)
+        #expect(r.status == 200)
+        let vectors = try #require(r.json?["data"]?.arrayValue?.map { ($0["embedding"]?.arrayValue ?? []).compactMap { $0.doubleValue }.map(Float.init) })
+        #expect(vectors.count == 3 && vectors.allSatisfy { $0.count == 384 })
+        #expect(abs(VectorMath.dot(vectors[0], vectors[0]) - 1) < 1e-3)
+        #expect(VectorMath.dot(vectors[0], vectors[1]) > VectorMath.dot(vectors[0], vectors[2]), "a paraphrase is closer than an unrelated sentence")
+        #expect((r.json?["usage"]?["prompt_tokens"]?.intValue ?? 0) > 0)
+        let b64 = try await post(url, #"{"model":"all-MiniLM-L6-v2","input":"A cat sits on the mat.","encoding_format":"base64"}"#)
+        let data = try #require(Data(base64Encoded: b64.json?["data"]?.arrayValue?.first?["embedding"]?.stringValue ?? ""))
+        let decoded = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        #expect(decoded.count == 384 && zip(decoded, vectors[0]).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(try await post(url, #"{"model":"no-such-embedder","input":"x"}"#).status == 404)
+        #expect(try await post(url, #"{"model":"all-MiniLM-L6-v2"}"#).json?["error"]?["param"]?.stringValue == "input")
+    }
+
     @Test func malformedFixtureLinesAreReportedAndSkipped() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-fx-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

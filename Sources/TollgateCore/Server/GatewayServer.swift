@@ -18,6 +18,11 @@ public enum GatewayServer {
             let requestID = request.headers[GatewayResponse.Header.requestID] ?? RequestIDs.next()
             return Response(await gateway.chat(body: body, headers: request.headers, requestID: requestID))
         }
+        router.post("/v1/embeddings") { request, _ -> Response in
+            let body = try await readBody(request, limit: maxBody)
+            let requestID = request.headers[GatewayResponse.Header.requestID] ?? RequestIDs.next()
+            return Response(await gateway.embeddings(body: body, headers: request.headers, requestID: requestID))
+        }
         router.get("/v1/models") { _, _ -> Response in
             Response(gateway.models())
         }
