@@ -22,7 +22,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     /// The prompt of the README's and the start banner's curl example (a bundled fixture).
-    static let examplePrompt = "What is the capital of France?"
+    static let examplePrompt = "What is the capital of Australia?"
 
     func run() async throws {
         let logger = bootstrapLogging(logLevel)

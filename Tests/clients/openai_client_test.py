@@ -162,6 +162,32 @@ providers:
         for p in (cut_gateway, cut_mock):
             p.terminate()
             p.wait(timeout=30)
+        # `make run`'s gateway: the embedded default, offline against the bundled fixtures.
+        default, default_port = start(["serve", "--port", "0", "--data-dir", os.path.join(tmp, "default-data")])
+        offline = openai.OpenAI(base_url=f"http://127.0.0.1:{default_port}/v1", api_key="unused", max_retries=0)
+
+        def default_gateway_serves_fixtures():
+            ask = lambda q: offline.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=[{"role": "user", "content": q}])
+            raw = ask("What is the capital of Australia?")
+            assert raw.headers["x-tollgate-cache"] == "hit", raw.headers["x-tollgate-cache"]
+            assert raw.headers["x-tollgate-provider"] == "openai-demo"
+            assert "Canberra" in raw.parse().choices[0].message.content
+            para = ask("Which city is Australia's capital?")
+            assert para.headers["x-tollgate-cache"] == "semantic-hit", para.headers["x-tollgate-cache"]
+            assert "Canberra" in para.parse().choices[0].message.content
+            with offline.chat.completions.with_streaming_response.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": "What is the capital of Australia?"}], stream=True) as s:
+                assert "Canberra" in "".join(c.choices[0].delta.content or "" for c in s.parse() if c.choices)
+            try:
+                offline.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Recite the tax code of Atlantis"}])
+            except openai.APIStatusError as e:
+                assert e.status_code == 503 and e.body["code"] == "offline_no_fixture", e.body
+            else:
+                raise AssertionError("expected 503 offline_no_fixture")
+
+        check("the default gateway answers from bundled fixtures (hit, semantic hit, stream, 503)", default_gateway_serves_fixtures)
+        default.terminate()
+        default.wait(timeout=30)
     finally:
         for p in (gateway, mock):
             p.terminate()
