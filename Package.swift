@@ -54,6 +54,8 @@ let package = Package(
         ),
         // Benchmark: ms per embedding against the bare sgemm calls of the same shapes.
         .executableTarget(name: "embed-bench", dependencies: ["TollgateCore"], path: "benchmarks/embed-bench", swiftSettings: strict),
+        // Benchmark: cosine top-1 over N × 384 vectors (against numpy and FAISS in benchmarks/index/).
+        .executableTarget(name: "index-bench", dependencies: ["TollgateCore"], path: "benchmarks/index-bench", swiftSettings: strict),
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["TollgateCore"], swiftSettings: strict),
     ]
