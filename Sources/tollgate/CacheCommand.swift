@@ -115,7 +115,7 @@ struct CacheCommand: AsyncParsableCommand {
                 entry.createdMs = ExactCache.nowMs()  // imported answers start a fresh TTL
                 await exact.store(entry, key: f.key, alias: nil)
                 if let semantic, let request = try? ChatRequest(json: f.request),
-                   let prompt = semantic.prompt(endpoint: f.endpoint, tenant: f.tenant, request: request) {
+                   let prompt = await semantic.prompt(endpoint: f.endpoint, tenant: f.tenant, request: request) {
                     await semantic.add(prompt, key: f.key)
                 }
             }

@@ -89,6 +89,17 @@ struct SemanticOfflineLiveTests {
         #expect(try await upstreamCalls(mock) == calls, "offline mode never calls a provider")
     }
 
+    @Test func remoteEmbedderFromAnOpenAICompatibleUpstream() async throws {
+        let mock = try await startMock()
+        let remote = "cache: { semantic: { embedder: remote, threshold: 0.9, remote: { base_url: \"http://127.0.0.1:\(mock.port)/v1\", model: mock-embed, dimension: 64 } } }\n"
+        let (gateway, _) = try await startGateway(config: remote + "providers:\n" + providerYAML("budget", port: mock.port))
+        let chat = gateway.url + "/v1/chat/completions"
+        #expect(try await post(chat, chatBody("What is the boiling point of water at sea level?")).cache == "miss")
+        let near = try await post(chat, chatBody("what is the boiling point of water at sea level"))
+        #expect(near.cache == "semantic-hit", "\(near.headers)")
+        #expect(try await upstreamCalls(mock) == 1, "embeddings calls are not chat calls; one chat call only")
+    }
+
     @Test func embeddingsFromTheLocalModel() async throws {
         let mock = try await startMock()
         let (gateway, _) = try await startGateway(config: semanticYAML + "providers:\n" + providerYAML("budget", port: mock.port))

@@ -83,12 +83,12 @@ struct SemanticIndexTests {
         let text = "How do I reverse a list in Python?"
         do {
             let cache = SemanticCache(embedder: HashingEmbedder(), store: try LMDBStore(directory: dir, mapSize: 16 << 20))
-            let p = try #require(cache.prompt(endpoint: "e", tenant: "t", request: try request(#"{"model":"m","messages":[{"role":"user","content":"\#(text)"}]}"#)))
+            let p = try #require(await cache.prompt(endpoint: "e", tenant: "t", request: try request(#"{"model":"m","messages":[{"role":"user","content":"\#(text)"}]}"#)))
             await cache.add(p, key: key(1))
         }
         let reopened = SemanticCache(embedder: HashingEmbedder(), store: try LMDBStore(directory: dir, mapSize: 16 << 20))
         #expect(try reopened.load() == 1)
-        let q = try #require(reopened.prompt(endpoint: "e", tenant: "t", request: try request(#"{"model":"m","messages":[{"role":"user","content":"how do I reverse a list in python"}]}"#)))
+        let q = try #require(await reopened.prompt(endpoint: "e", tenant: "t", request: try request(#"{"model":"m","messages":[{"role":"user","content":"how do I reverse a list in python"}]}"#)))
         let found = reopened.lookup(q, threshold: 0.8)
         #expect(found.match?.key == key(1))
         #expect(found.match?.cachedPrompt == text)

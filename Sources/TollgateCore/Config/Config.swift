@@ -15,6 +15,16 @@ public struct GatewayConfig: Sendable {
         public var modelDir = ".models/all-MiniLM-L6-v2"
         public var threshold: Double?
         public var maxTurns = 1
+        /// The upstream of the `remote` embedder.
+        public var remote: RemoteEmbedding?
+    }
+
+    /// An OpenAI-compatible embeddings upstream for `embedder: remote`.
+    public struct RemoteEmbedding: Sendable {
+        public var baseURL: String
+        public var model: String
+        public var dimension: Int
+        public var apiKeyEnv: String?
     }
 
     /// The optional shared tier.

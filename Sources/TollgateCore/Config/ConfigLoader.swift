@@ -44,12 +44,21 @@ public enum ConfigLoader {
             if let v = try cache.int("ttl_seconds", in: 1...Int(Int32.max)) { config.cache.ttlSeconds = v }
             if let v = try cache.int("max_bytes", in: (1 << 20)...(1 << 40)) { config.cache.maxBytes = v }
             if let s = try cache.child("semantic") {
-                try s.allowOnly(["enabled", "embedder", "model_dir", "threshold", "max_turns"])
+                try s.allowOnly(["enabled", "embedder", "model_dir", "threshold", "max_turns", "remote"])
                 if let v = try s.bool("enabled") { config.cache.semantic.enabled = v }
                 if let v = try s.string("embedder", oneOf: ["minilm", "hashing", "remote"]) { config.cache.semantic.embedder = v }
                 if let v = try s.string("model_dir") { config.cache.semantic.modelDir = v }
                 if let v = try s.double("threshold", in: 0...1) { config.cache.semantic.threshold = v }
                 if let v = try s.int("max_turns", in: 1...1000) { config.cache.semantic.maxTurns = v }
+                if let r = try s.child("remote") {
+                    try r.allowOnly(["base_url", "model", "dimension", "api_key_env"])
+                    config.cache.semantic.remote = GatewayConfig.RemoteEmbedding(
+                        baseURL: try r.requiredString("base_url"), model: try r.requiredString("model"),
+                        dimension: try r.int("dimension", in: 1...65536) ?? 1536, apiKeyEnv: try r.string("api_key_env"))
+                }
+                if config.cache.semantic.embedder == "remote" && config.cache.semantic.remote == nil {
+                    throw s.error("remote", "`embedder: remote` needs `remote: { base_url, model, dimension }`")
+                }
             }
             if let s = try cache.child("shared") {
                 try s.allowOnly(["kind", "url_env"])

@@ -30,7 +30,7 @@ public final class FixtureSet: Sendable {
         for f in fixtures {
             await exact.store(f.entry, key: f.key, alias: nil)
             if let semantic, let request = try? ChatRequest(json: f.request),
-               let prompt = semantic.prompt(endpoint: f.endpoint, tenant: f.tenant, request: request) {
+               let prompt = await semantic.prompt(endpoint: f.endpoint, tenant: f.tenant, request: request) {
                 await semantic.add(prompt, key: f.key)
             }
         }

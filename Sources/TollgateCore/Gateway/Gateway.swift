@@ -74,7 +74,7 @@ public final class Gateway: Sendable {
         }
         // 4. Semantic cache: the same question in other words, in the same namespace.
         var prompt: SemanticPrompt?
-        if directives.mode == .semantic, let semantic, let p = semantic.prompt(endpoint: Gateway.chatEndpoint, tenant: tenant, request: request) {
+        if directives.mode == .semantic, let semantic, let p = await semantic.prompt(endpoint: Gateway.chatEndpoint, tenant: tenant, request: request) {
             prompt = p
             if directives.lookup {
                 let found = semantic.lookup(p, threshold: threshold(for: request, directives: directives))

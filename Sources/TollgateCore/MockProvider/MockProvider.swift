@@ -52,6 +52,10 @@ public struct MockProvider: Sendable {
             let body = try await request.body.collect(upTo: 64 << 20)
             return await self.answer(body: Array(body.readableBytesView))
         }
+        router.post("/v1/embeddings") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 64 << 20)
+            return MockProvider.embeddings(Array(body.readableBytesView))
+        }
         router.get("/_mock/stats") { _, _ -> Response in
             Response(.json(["requests": .int(self.requests), "streams_open": .int(self.counter.openStreams.load(ordering: .relaxed))]))
         }
@@ -190,6 +194,22 @@ public struct MockProvider: Sendable {
             "usage": ["prompt_tokens": .int(promptTokens), "completion_tokens": .int(completion), "total_tokens": .int(promptTokens + completion)],
             "system_fingerprint": "mock",
         ]
+    }
+
+    /// Deterministic embeddings: 64-dimension character n-gram hashes of each input.
+    static func embeddings(_ body: [UInt8]) -> Response {
+        guard let json = try? JSONValue.parse(body), let input = json["input"] else {
+            return Response(GatewayResponse.error(.invalidRequest("mock: expected {model, input}", param: "input")))
+        }
+        let texts = input.stringValue.map { [$0] } ?? (input.arrayValue ?? []).compactMap(\.stringValue)
+        let embedder = HashingEmbedder(dimension: 64)
+        let data: [JSONValue] = texts.enumerated().map { i, t in
+            let v = (try? embedder.embed(t)) ?? []
+            return ["object": "embedding", "index": .int(i), "embedding": .array(v.map { .number("\($0)") })]
+        }
+        let count = texts.reduce(0) { $0 + Tokens.estimate($1) }
+        return Response(.json(["object": "list", "data": .array(data), "model": json["model"] ?? "mock",
+                               "usage": ["prompt_tokens": .int(count), "total_tokens": .int(count)]]))
     }
 
     /// What a real Messages API would reject: the things a translation most easily gets wrong.

@@ -7,7 +7,7 @@ public protocol Embedder: Sendable {
     /// A short name for logs and the `/v1/embeddings` answer.
     var name: String { get }
     /// The L2-normalised embedding of `text`.
-    func embed(_ text: String) throws -> [Float]
+    func embed(_ text: String) async throws -> [Float]
 }
 
 /// A model-free embedder for development: character n-grams (3 to 5) hashed into a fixed-size

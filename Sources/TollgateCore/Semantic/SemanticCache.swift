@@ -82,10 +82,10 @@ public final class SemanticCache: Sendable {
     }
 
     /// Namespace, text and embedding; nil when the request skips the layer or embedding fails.
-    public func prompt(endpoint: String, tenant: String, request: ChatRequest) -> SemanticPrompt? {
+    public func prompt(endpoint: String, tenant: String, request: ChatRequest) async -> SemanticPrompt? {
         guard let (ns, text) = namespace(endpoint: endpoint, tenant: tenant, request: request) else { return nil }
         do {
-            return SemanticPrompt(namespace: ns, text: text, vector: try embedder.embed(text))
+            return SemanticPrompt(namespace: ns, text: text, vector: try await embedder.embed(text))
         } catch {
             logger.warning("embedding failed; semantic layer skipped", metadata: ["error": "\(error)"])
             return nil

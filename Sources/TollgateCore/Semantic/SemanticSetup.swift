@@ -12,6 +12,9 @@ public enum SemanticSetup {
         switch s.embedder {
         case "hashing":
             embedder = HashingEmbedder()
+        case "remote":
+            guard let r = s.remote else { return nil }
+            embedder = RemoteEmbedder(baseURL: r.baseURL, model: r.model, dimension: r.dimension, apiKeyEnv: r.apiKeyEnv)
         default:
             guard let minilm = loadMiniLM(modelDir: s.modelDir, logger: logger) else { return nil }
             embedder = minilm
