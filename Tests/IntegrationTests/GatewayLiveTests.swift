@@ -155,6 +155,19 @@ struct GatewayLiveTests {
         #expect(models == ["gpt-4o-mini", "auto"])
     }
 
+    @Test func concurrentIdenticalMissesMakeOneUpstreamCall() async throws {
+        let mock = try await startMock(["--latency-ms", "300"])
+        let (gateway, _) = try await startGateway(config: "providers:\n" + providerYAML("budget", port: mock.port))
+        let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
+            for _ in 0..<20 { group.addTask { try await post(gateway.url + "/v1/chat/completions", chatBody("a slow question")) } }
+            return try await group.reduce(into: [Reply]()) { $0.append($1) }
+        }
+        #expect(replies.count == 20 && replies.allSatisfy { $0.status == 200 })
+        #expect(Set(replies.map(\.body)).count == 1, "20 identical answers")
+        #expect(replies.filter { $0.cache == "miss" }.count == 1, "one leader; the others are served its answer")
+        #expect(try await upstreamCalls(mock) == 1)
+    }
+
     @Test func tenantsNeverShareEntries() async throws {
         let mock = try await startMock()
         setenv("TG_IT_KEY_A", "key-of-team-a", 1)

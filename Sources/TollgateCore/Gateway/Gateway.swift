@@ -17,6 +17,7 @@ public final class Gateway: Sendable {
     /// Record mode: every upstream exchange is also written here.
     public let recorder: FixtureRecorder?
     let clients: [String: any ProviderClient]
+    let flights = SingleFlight()
     let logger: Logger
 
     static let chatEndpoint = "/v1/chat/completions"
@@ -99,7 +100,23 @@ public final class Gateway: Sendable {
             return try await streamMiss(request, tenant: tenant, key: key, alias: (rawKey, target), prompt: prompt, directives: directives, requestID: requestID)
         }
 
-        // 5. Upstream: cheapest capable provider, fallback on failure.
+        // 5. Upstream: cheapest capable provider, fallback on failure. Identical concurrent
+        //    misses wait for the first one's answer instead of paying for their own.
+        if directives.lookup {
+            guard await flights.join(key) else {
+                if let entry = exact.lookup(key, freshness: freshness) { return hit(entry) }
+                return try await upstream(request, tenant: tenant, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID)
+            }
+            defer { flights.finish(key) }
+            return try await upstream(request, tenant: tenant, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID)
+        }
+        return try await upstream(request, tenant: tenant, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID)
+    }
+
+    /// Calls the providers and writes the answer back to both layers.
+    private func upstream(_ request: ChatRequest, tenant: String, key: CacheKey, rawKey: CacheKey, target: AliasTarget, prompt: SemanticPrompt?,
+                          directives: CacheDirectives, requestID: String) async throws(GatewayError) -> GatewayResponse {
+        let canonical = request.canonicalBytes
         let clients = self.clients
         let (candidate, answer) = try await router.route(request, requestID: requestID) { c throws(UpstreamFailure) in
             try await clients[c.provider.name]!.complete(request, model: c.model)
