@@ -78,7 +78,8 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let host = cfg.listen.host
-        let app = GatewayServer.application(gateway: gateway, host: host, port: cfg.listen.port, logger: logger) { port in
+        let metrics = Observability.bootstrap()
+        let app = GatewayServer.application(gateway: gateway, host: host, port: cfg.listen.port, logger: logger, metrics: metrics) { port in
             say("tollgate listening on http://\(host):\(port)")
             say("try: curl -s http://\(host):\(port)/v1/chat/completions -H 'Content-Type: application/json' -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"\(Serve.examplePrompt)\"}]}'")
         }

@@ -168,6 +168,53 @@ struct GatewayLiveTests {
         #expect(try await upstreamCalls(mock) == 1)
     }
 
+    @Test func requestsPerMinuteAndDailyBudget() async throws {
+        let mock = try await startMock()
+        setenv("TG_IT_LIMITED", "limited-key", 1)
+        setenv("TG_IT_THRIFTY", "thrifty-key", 1)
+        let keys = "keys:\n  - { key_env: TG_IT_LIMITED, tenant: a, requests_per_minute: 3 }\n  - { key_env: TG_IT_THRIFTY, tenant: b, usd_per_day: 0.000001 }\n"
+        let (gateway, _) = try await startGateway(config: keys + "providers:\n" + providerYAML("budget", port: mock.port))
+        let chat = gateway.url + "/v1/chat/completions"
+        let limited = [("Authorization", "Bearer limited-key")]
+        for _ in 0..<3 { #expect(try await post(chat, chatBody("same"), headers: limited).status == 200) }
+        let over = try await post(chat, chatBody("same"), headers: limited)
+        #expect(over.status == 429, "hits count against requests_per_minute")
+        #expect(over.json?["error"]?["code"]?.stringValue == "rate_limit_exceeded")
+        #expect(Int(over.headers["retry-after"] ?? "") ?? 0 >= 1)
+
+        let thrifty = [("Authorization", "Bearer thrifty-key")]
+        #expect(try await post(chat, chatBody("first paid question"), headers: thrifty).status == 200)
+        #expect(try await post(chat, chatBody("first paid question"), headers: thrifty).cache == "hit", "hits cost nothing and stay allowed")
+        let broke = try await post(chat, chatBody("second paid question"), headers: thrifty)
+        #expect(broke.status == 429)
+        #expect(broke.json?["error"]?["code"]?.stringValue == "budget_exceeded")
+        #expect(broke.json?["error"]?["message"]?.stringValue?.contains("resets at") == true)
+    }
+
+    @Test func metricsCountRequestsByRouteStatusAndCache() async throws {
+        let mock = try await startMock()
+        let (gateway, _) = try await startGateway(config: "providers:\n" + providerYAML("budget", port: mock.port))
+        func count(_ cache: String) async throws -> Double {
+            let text = try await get(gateway.url + "/metrics").text
+            return text.split(separator: "\n").filter {
+                $0.hasPrefix("tollgate_requests_total{") && $0.contains("route=\"/v1/chat/completions\"") && $0.contains("cache=\"\(cache)\"") && $0.contains("status=\"200\"")
+            }.compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+        }
+        #expect(try await count("miss") == 0)
+        _ = try await post(gateway.url + "/v1/chat/completions", chatBody("count me"))
+        _ = try await post(gateway.url + "/v1/chat/completions", chatBody("count me"))
+        _ = try await post(gateway.url + "/v1/chat/completions", chatBody("count me"))
+        #expect(try await count("miss") == 1)
+        #expect(try await count("hit") == 2)
+        let text = try await get(gateway.url + "/metrics").text
+        #expect(text.contains("# TYPE tollgate_requests_total counter"))
+        #expect(text.contains("tollgate_upstream_latency_seconds_bucket"))
+        #expect(text.contains("tollgate_cache_entries 1"))
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            #expect(line.split(separator: " ").count == 2 && Double(line.split(separator: " ")[1]) != nil, "not Prometheus text: \(line)")
+        }
+    }
+
     @Test func tenantsNeverShareEntries() async throws {
         let mock = try await startMock()
         setenv("TG_IT_KEY_A", "key-of-team-a", 1)

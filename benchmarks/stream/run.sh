@@ -43,14 +43,21 @@ if [ "$ncpu" -lt 2 ]; then
 fi
 
 # ------------------------------------------------------------------ build
-if [ -n "${TOLLGATE_BIN:-}" ]; then
-    [ -x "$TOLLGATE_BIN" ] || die "TOLLGATE_BIN=$TOLLGATE_BIN is not executable"
-elif [ -x "$ROOT/.build/release/tollgate" ]; then
-    TOLLGATE_BIN="$ROOT/.build/release/tollgate"
-else
+# A binary too old for this benchmark: its mock-provider has no --chunk-delay-ms.
+knows_chunk_delay() { "$1" mock-provider --help 2>&1 | grep -q -- '--chunk-delay-ms'; }
+build_tollgate() {
     log "building tollgate (release)"
     (cd "$ROOT" && swift build -c release --product tollgate >&2)
     TOLLGATE_BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)/tollgate"
+}
+if [ -n "${TOLLGATE_BIN:-}" ]; then
+    [ -x "$TOLLGATE_BIN" ] || die "TOLLGATE_BIN=$TOLLGATE_BIN is not executable"
+    knows_chunk_delay "$TOLLGATE_BIN" || die "TOLLGATE_BIN=$TOLLGATE_BIN: its mock-provider has no --chunk-delay-ms (too old)"
+elif [ -x "$ROOT/.build/release/tollgate" ]; then
+    TOLLGATE_BIN="$ROOT/.build/release/tollgate"
+    knows_chunk_delay "$TOLLGATE_BIN" || { log "$TOLLGATE_BIN predates --chunk-delay-ms"; build_tollgate; }
+else
+    build_tollgate
 fi
 log "tollgate: $TOLLGATE_BIN (built $(date -u -r "$TOLLGATE_BIN" +'%Y-%m-%d %H:%M UTC'))"
 

@@ -113,6 +113,14 @@ public final class LMDBStore: CacheStore, @unchecked Sendable {
         return stat.ms_entries
     }
 
+    /// Bytes in use in the data file (pages used × page size).
+    public func usedBytes() -> Int {
+        var info = MDB_envinfo()
+        var stat = MDB_stat()
+        guard mdb_env_info(env, &info) == 0, mdb_env_stat(env, &stat) == 0 else { return 0 }
+        return (info.me_last_pgno + 1) * Int(stat.ms_psize)
+    }
+
     // MARK: Writes
 
     public func write(_ batch: [CacheWrite]) async throws {

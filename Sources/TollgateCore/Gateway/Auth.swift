@@ -26,14 +26,21 @@ public struct Auth: Sendable {
         SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// The tenant of the request's key.
-    public func tenant(for headers: HTTPFields) throws(GatewayError) -> String {
-        try key(for: headers)?.tenant ?? Auth.defaultTenant
+    /// Who is calling: the tenant, and the key (with its hash as a stable id) when keys are configured.
+    public struct Caller: Sendable {
+        public let tenant: String
+        public let key: KeyConfig?
+        public let keyID: String?
     }
 
-    /// The key the request presents (nil when no keys are configured).
-    public func key(for headers: HTTPFields) throws(GatewayError) -> KeyConfig? {
-        guard required else { return nil }
+    /// The tenant of the request's key.
+    public func tenant(for headers: HTTPFields) throws(GatewayError) -> String {
+        try caller(for: headers).tenant
+    }
+
+    /// Identifies the caller; a 401 when keys are configured and the request has no valid one.
+    public func caller(for headers: HTTPFields) throws(GatewayError) -> Caller {
+        guard required else { return Caller(tenant: Auth.defaultTenant, key: nil, keyID: nil) }
         guard let header = headers[.authorization] else {
             throw .unauthorized("You didn't provide an API key. Send it as `Authorization: Bearer YOUR_KEY`.")
         }
@@ -41,9 +48,10 @@ public struct Auth: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw .unauthorized("The Authorization header must be `Bearer YOUR_KEY`.")
         }
-        guard let key = keysByHash[Auth.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))] else {
+        let hash = Auth.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        guard let key = keysByHash[hash] else {
             throw .unauthorized("Incorrect API key provided.")
         }
-        return key
+        return Caller(tenant: key.tenant, key: key, keyID: hash)
     }
 }

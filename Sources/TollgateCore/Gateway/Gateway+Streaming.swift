@@ -25,11 +25,18 @@ extension Gateway {
     /// A streamed miss: forward the upstream's chunks as they arrive, assemble the answer, and
     /// store it only if the stream ended cleanly. A client that goes away stops the upstream.
     func streamMiss(_ request: ChatRequest, tenant: String, key: CacheKey, alias: (CacheKey, AliasTarget), prompt: SemanticPrompt?,
-                    directives: CacheDirectives, requestID: String) async throws(GatewayError) -> GatewayResponse {
+                    directives: CacheDirectives, requestID: String, settle: @escaping @Sendable (Int, Double) -> Void) async throws(GatewayError) -> GatewayResponse {
         let canonical = request.canonicalBytes
         let clients = self.clients
-        let (candidate, source) = try await router.route(request, requestID: requestID) { c throws(UpstreamFailure) in
-            try await clients[c.provider.name]!.stream(request, model: c.model)
+        let candidate: Candidate
+        let source: ChunkSource
+        do {
+            (candidate, source) = try await router.route(request, requestID: requestID) { c throws(UpstreamFailure) in
+                try await clients[c.provider.name]!.stream(request, model: c.model)
+            }
+        } catch {
+            settle(0, 0)
+            throw error
         }
         var headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
         headers[GatewayResponse.Header.cache] = directives.lookup ? "miss" : "bypass"
@@ -55,6 +62,7 @@ extension Gateway {
                     // The upstream failed after the first byte: tell the client in the stream.
                     logger.warning("upstream stream failed; not cached", metadata: ["request_id": "\(requestID)", "provider": "\(candidate.provider.name)", "error": "\(error)"])
                     source.cancel()
+                    settle(0, 0)
                     let event: JSONValue = ["error": ["message": .string("The upstream stream failed: \(error)"), "type": "upstream_error", "param": nil, "code": "upstream_stream_failed"]]
                     try await writer.write(SSE.data(event))
                     try await writer.finish(nil)
@@ -70,6 +78,7 @@ extension Gateway {
                 } catch {
                     logger.info("client went away mid-stream; upstream stopped, nothing cached", metadata: ["request_id": "\(requestID)"])
                     source.cancel()
+                    settle(0, 0)
                     throw error
                 }
             }
@@ -79,6 +88,8 @@ extension Gateway {
                 let completionTokens = usage?["completion_tokens"]?.intValue ?? Tokens.estimate(completion.jsonString)
                 let cost = Money.cost(promptTokens: promptTokens, completionTokens: completionTokens,
                                       inputPerMTok: candidate.model.inputUSDPerMTok, outputPerMTok: candidate.model.outputUSDPerMTok)
+                settle(promptTokens + completionTokens, cost)
+                Observability.upstream(provider: candidate.provider.name, seconds: 0, promptTokens: promptTokens, completionTokens: completionTokens, costUSD: cost)
                 logger.debug("streamed upstream answer", metadata: ["request_id": "\(requestID)", "provider": "\(candidate.provider.name)", "cost_usd": "\(Money.format(cost))"])
                 if store {
                     let entry = CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: promptTokens, completionTokens: completionTokens,

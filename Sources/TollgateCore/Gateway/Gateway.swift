@@ -18,6 +18,7 @@ public final class Gateway: Sendable {
     public let recorder: FixtureRecorder?
     let clients: [String: any ProviderClient]
     let flights = SingleFlight()
+    let limits = KeyLimits()
     let logger: Logger
 
     static let chatEndpoint = "/v1/chat/completions"
@@ -50,7 +51,9 @@ public final class Gateway: Sendable {
     }
 
     private func chatPath(body: ByteBuffer, headers: HTTPFields, requestID: String) async throws(GatewayError) -> GatewayResponse {
-        let tenant = try auth.tenant(for: headers)
+        let caller = try auth.caller(for: headers)
+        let tenant = caller.tenant
+        if let key = caller.key, let id = caller.keyID { try limits.admitRequest(key, id: id) }
         let directives = try CacheDirectives(headers: headers)
         let freshness = Freshness(ttlSeconds: config.cache.ttlSeconds, maxAgeSeconds: directives.maxAge)
 
@@ -80,6 +83,7 @@ public final class Gateway: Sendable {
             if directives.lookup {
                 let found = semantic.lookup(p, threshold: threshold(for: request, directives: directives))
                 for g in found.guarded {
+                    Observability.guarded()
                     logger.debug("semantic candidate blocked by the guard", metadata: ["request_id": "\(requestID)", "similarity": "\(g.similarity)", "reason": "\(g.reason)"])
                 }
                 if let match = found.match, let entry = exact.lookup(match.key, freshness: freshness) {
@@ -96,33 +100,52 @@ public final class Gateway: Sendable {
             return try serveFixture(offline, request: request, key: key, prompt: prompt, directives: directives)
         }
 
+        // Upstream usage limits (tokens per minute, USD per day) apply only to calls that cost.
+        let estimate = request.estimatedPromptTokens + (request.maxTokens.map { min($0, config.routing.expectedOutputTokens) } ?? config.routing.expectedOutputTokens)
+        if let key = caller.key, let id = caller.keyID { try limits.admitUpstream(key, id: id, estimatedTokens: estimate) }
+        let settle: @Sendable (Int, Double) -> Void = { [limits] tokens, cost in
+            if let key = caller.key, let id = caller.keyID { limits.settle(key, id: id, estimatedTokens: estimate, actualTokens: tokens, costUSD: cost) }
+        }
+
         if request.stream {
-            return try await streamMiss(request, tenant: tenant, key: key, alias: (rawKey, target), prompt: prompt, directives: directives, requestID: requestID)
+            return try await streamMiss(request, tenant: tenant, key: key, alias: (rawKey, target), prompt: prompt, directives: directives, requestID: requestID, settle: settle)
         }
 
         // 5. Upstream: cheapest capable provider, fallback on failure. Identical concurrent
         //    misses wait for the first one's answer instead of paying for their own.
         if directives.lookup {
             guard await flights.join(key) else {
-                if let entry = exact.lookup(key, freshness: freshness) { return hit(entry) }
-                return try await upstream(request, tenant: tenant, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID)
+                if let entry = exact.lookup(key, freshness: freshness) { settle(0, 0); return hit(entry) }
+                return try await upstream(request, tenant: tenant, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
             }
             defer { flights.finish(key) }
-            return try await upstream(request, tenant: tenant, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID)
+            return try await upstream(request, tenant: tenant, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
         }
-        return try await upstream(request, tenant: tenant, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID)
+        return try await upstream(request, tenant: tenant, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
     }
 
     /// Calls the providers and writes the answer back to both layers.
     private func upstream(_ request: ChatRequest, tenant: String, key: CacheKey, rawKey: CacheKey, target: AliasTarget, prompt: SemanticPrompt?,
-                          directives: CacheDirectives, requestID: String) async throws(GatewayError) -> GatewayResponse {
+                          directives: CacheDirectives, requestID: String, settle: @Sendable (Int, Double) -> Void) async throws(GatewayError) -> GatewayResponse {
         let canonical = request.canonicalBytes
         let clients = self.clients
-        let (candidate, answer) = try await router.route(request, requestID: requestID) { c throws(UpstreamFailure) in
-            try await clients[c.provider.name]!.complete(request, model: c.model)
+        let started = ContinuousClock.now
+        let candidate: Candidate
+        let answer: UpstreamAnswer
+        do {
+            (candidate, answer) = try await router.route(request, requestID: requestID) { c throws(UpstreamFailure) in
+                try await clients[c.provider.name]!.complete(request, model: c.model)
+            }
+        } catch {
+            settle(0, 0)
+            throw error
         }
         let cost = Money.cost(promptTokens: answer.promptTokens, completionTokens: answer.completionTokens,
                               inputPerMTok: candidate.model.inputUSDPerMTok, outputPerMTok: candidate.model.outputUSDPerMTok)
+        settle(answer.promptTokens + answer.completionTokens, cost)
+        let elapsed = ContinuousClock.now - started
+        Observability.upstream(provider: candidate.provider.name, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                               promptTokens: answer.promptTokens, completionTokens: answer.completionTokens, costUSD: cost)
         let bytes = ByteBuffer(bytes: answer.body.jsonBytes)
 
         // 6. Write back to both layers (complete answers only: providers reject incomplete ones)
@@ -171,12 +194,20 @@ public final class Gateway: Sendable {
         return perModel ?? config.cache.semantic.threshold ?? SemanticCache.defaultThreshold
     }
 
+    /// Refreshes the cache-size gauges (on each `/metrics` read).
+    public func refreshCacheMetrics() {
+        let entries = (try? exact.store.count(.entries)) ?? 0
+        let vectors = (try? exact.store.count(.vectors)) ?? 0
+        Observability.cacheSize(entries: entries, vectors: vectors, bytes: (exact.store as? LMDBStore)?.usedBytes() ?? 0)
+    }
+
     /// A response served from the exact cache: costs nothing, reports what it saved.
     func hit(_ entry: CacheEntry) -> GatewayResponse {
         GatewayResponse(headers: hitHeaders(entry, contentType: "application/json"), body: entry.body)
     }
 
     func hitHeaders(_ entry: CacheEntry, contentType: String) -> HTTPFields {
+        Observability.saved(entry.costUSD)
         var headers: HTTPFields = [.contentType: contentType]
         headers.reserveCapacity(8)
         headers[GatewayResponse.Header.cache] = "hit"

@@ -3,15 +3,17 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 
 /// The HTTP face of the gateway (Hummingbird 2): the contract's routes over a `Gateway`.
 public enum GatewayServer {
     /// Builds the router: `POST /v1/chat/completions`, `GET /v1/models`, `GET /healthz`, and
     /// OpenAI-shaped errors for everything else.
-    public static func router(gateway: Gateway) -> Router<BasicRequestContext> {
+    public static func router(gateway: Gateway, metrics: PrometheusCollectorRegistry? = nil) -> Router<BasicRequestContext> {
         let router = Router()
         let maxBody = gateway.config.limits.maxBodyBytes
+        router.middlewares.add(RequestMetricsMiddleware<BasicRequestContext>())
         router.middlewares.add(OpenAIErrorMiddleware<BasicRequestContext>(maxBodyBytes: maxBody, logger: gateway.logger))
         router.post("/v1/chat/completions") { request, _ -> Response in
             let body = try await readBody(request, limit: maxBody)
@@ -28,6 +30,13 @@ public enum GatewayServer {
         }
         router.get("/healthz") { _, _ -> Response in
             Response(.json(["status": "ok"]))
+        }
+        if let metrics {
+            router.get("/metrics") { _, _ -> Response in
+                gateway.refreshCacheMetrics()
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+            }
         }
         return router
     }
@@ -47,10 +56,10 @@ public enum GatewayServer {
 
     /// Builds the application listening on `host:port`. `onListening` gets the bound port
     /// (useful with port 0).
-    public static func application(gateway: Gateway, host: String, port: Int, logger: Logger,
+    public static func application(gateway: Gateway, host: String, port: Int, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
                                    onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
-            router: router(gateway: gateway),
+            router: router(gateway: gateway, metrics: metrics),
             configuration: .init(address: .hostname(host, port: port), serverName: "tollgate"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger)
@@ -77,6 +86,15 @@ enum RequestIDs {
 }
 
 import Synchronization
+
+/// Counts every request in `tollgate_requests_total{route,status,cache}`.
+struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let response = try await next(request, context)
+        Observability.request(path: request.uri.path, status: response.status.code, cache: response.headers[GatewayResponse.Header.cache])
+        return response
+    }
+}
 
 /// Turns every error into OpenAI's error shape: unknown routes (404), oversized bodies (413),
 /// framework errors with their status, and — only for the gateway's own bugs — a logged 500.

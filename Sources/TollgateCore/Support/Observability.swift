@@ -1,0 +1,51 @@
+import Foundation
+import Metrics
+import Prometheus
+
+/// The gateway's metrics, through swift-metrics; `bootstrap()` sends them to a Prometheus
+/// registry that `GET /metrics` renders. Without a bootstrap (unit tests) they cost nothing.
+public enum Observability {
+    /// Routes whose metrics are labelled by path; anything else is `other` (bounded cardinality).
+    static let knownRoutes: Set<String> = ["/v1/chat/completions", "/v1/embeddings", "/v1/models", "/healthz", "/metrics", "/admin/stats", "/admin/cache/purge"]
+
+    /// Points swift-metrics at a new Prometheus registry (once per process) and returns it.
+    public static func bootstrap() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [.microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100),
+                                                   .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(10), .seconds(30)]
+        MetricsSystem.bootstrap(factory)
+        return registry
+    }
+
+    /// `tollgate_requests_total{route,status,cache}`.
+    static func request(path: String, status: Int, cache: String?) {
+        let route = knownRoutes.contains(path) ? path : "other"
+        Counter(label: "tollgate_requests_total", dimensions: [("route", route), ("status", String(status)), ("cache", cache ?? "none")]).increment()
+    }
+
+    /// An upstream call: latency by provider and outcome, tokens in and out, its cost.
+    static func upstream(provider: String, seconds: Double, promptTokens: Int, completionTokens: Int, costUSD: Double) {
+        Metrics.Timer(label: "tollgate_upstream_latency_seconds", dimensions: [("provider", provider)]).recordNanoseconds(Int64(seconds * 1e9))
+        Counter(label: "tollgate_tokens_total", dimensions: [("provider", provider), ("direction", "in")]).increment(by: promptTokens)
+        Counter(label: "tollgate_tokens_total", dimensions: [("provider", provider), ("direction", "out")]).increment(by: completionTokens)
+        FloatingPointCounter(label: "tollgate_cost_usd_total", dimensions: [("provider", provider)]).increment(by: costUSD)
+    }
+
+    /// A hit: what it saved.
+    static func saved(_ usd: Double) {
+        FloatingPointCounter(label: "tollgate_saved_usd_total").increment(by: usd)
+    }
+
+    /// A semantic candidate the look-alike guard refused.
+    static func guarded() {
+        Counter(label: "tollgate_semantic_guarded_total").increment()
+    }
+
+    /// Cache size, refreshed when `/metrics` is read.
+    static func cacheSize(entries: Int, vectors: Int, bytes: Int) {
+        Gauge(label: "tollgate_cache_entries").record(entries)
+        Gauge(label: "tollgate_cache_vectors").record(vectors)
+        Gauge(label: "tollgate_cache_bytes").record(bytes)
+    }
+}
