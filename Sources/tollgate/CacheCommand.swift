@@ -63,18 +63,10 @@ struct CacheCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (_, store) = try location.load()
-            var doomed = Set<CacheKey>()
-            try store.scan(.entries) { key, value in
-                if let e = CacheEntry(decoding: value), tenant.map({ $0 == e.tenant }) ?? true, model.map({ $0 == e.model }) ?? true { doomed.insert(key) }
-                return true
-            }
-            var batch: [CacheWrite] = doomed.flatMap { [CacheWrite.delete(.entries, $0), .delete(.vectors, $0)] }
-            try store.scan(.aliases) { alias, value in
-                if value.readableBytes >= 32, doomed.contains(CacheKey(bytes: Array(value.readableBytesView.prefix(32)))) { batch.append(.delete(.aliases, alias)) }
-                return true
-            }
-            try await store.write(batch)
-            print("purged \(doomed.count) entries")
+            let exact = ExactCache(store: store)
+            let keys = try await exact.purge { e in (tenant.map { $0 == e.tenant } ?? true) && (model.map { $0 == e.model } ?? true) }
+            try await store.write(keys.map { .delete(.vectors, $0) })
+            print("purged \(keys.count) entries")
         }
     }
 

@@ -215,6 +215,34 @@ struct GatewayLiveTests {
         }
     }
 
+    @Test func adminStatsAndPurgeNeedTheAdminKey() async throws {
+        let mock = try await startMock()
+        setenv("TG_IT_USER", "user-key", 1)
+        setenv("TG_IT_ADMIN", "admin-key", 1)
+        let keys = "keys:\n  - { key_env: TG_IT_USER, tenant: shop }\n  - { key_env: TG_IT_ADMIN, tenant: ops, admin: true }\n"
+        let (gateway, _) = try await startGateway(config: keys + "providers:\n" + providerYAML("budget", port: mock.port))
+        let chat = gateway.url + "/v1/chat/completions"
+        let user = [("Authorization", "Bearer user-key")]
+        let admin = [("Authorization", "Bearer admin-key")]
+        _ = try await post(chat, chatBody("stock level?"), headers: user)
+        _ = try await post(chat, chatBody("stock level?"), headers: user)
+        #expect(try await get(gateway.url + "/admin/stats").status == 401)
+        #expect(try await get(gateway.url + "/admin/stats", headers: user).status == 403)
+        let stats = try await get(gateway.url + "/admin/stats", headers: admin)
+        #expect(stats.status == 200)
+        let shop = stats.json?["tenants"]?["shop"]
+        #expect(shop?["requests"]?.intValue == 2 && shop?["hits"]?.intValue == 1 && shop?["misses"]?.intValue == 1)
+        #expect(shop?["hit_ratio"]?.doubleValue == 0.5)
+        #expect(shop?["entries"]?.intValue == 1)
+        #expect((shop?["saved_usd"]?.doubleValue ?? 0) > 0)
+        #expect(try await post(gateway.url + "/admin/cache/purge", #"{"tenant":"shop"}"#, headers: user).status == 403)
+        let purged = try await post(gateway.url + "/admin/cache/purge", #"{"tenant":"shop"}"#, headers: admin)
+        #expect(purged.json?["purged"]?.intValue == 1)
+        #expect(try await post(chat, chatBody("stock level?"), headers: user).cache == "miss", "a purged entry is gone")
+        #expect(try await get(gateway.url + "/healthz").status == 200, "healthz needs no key")
+        #expect(try await get(gateway.url + "/metrics").status == 200, "metrics need no key")
+    }
+
     @Test func tenantsNeverShareEntries() async throws {
         let mock = try await startMock()
         setenv("TG_IT_KEY_A", "key-of-team-a", 1)

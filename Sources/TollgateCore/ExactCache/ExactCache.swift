@@ -70,6 +70,24 @@ public struct ExactCache: Sendable {
         try? await store.write([.put(.aliases, raw, target.encoded())])
     }
 
+    /// Removes the entries `matching` selects (and their aliases); returns their keys. The
+    /// caller removes their vectors from the semantic layer.
+    public func purge(matching: (CacheEntry) -> Bool) async throws -> [CacheKey] {
+        var doomed = Set<CacheKey>()
+        try store.scan(.entries) { key, value in
+            if let e = CacheEntry(decoding: value), matching(e) { doomed.insert(key) }
+            return true
+        }
+        guard !doomed.isEmpty else { return [] }
+        var batch: [CacheWrite] = doomed.map { .delete(.entries, $0) }
+        try store.scan(.aliases) { alias, target in
+            if let t = AliasTarget(decoding: target), doomed.contains(t.key) { batch.append(.delete(.aliases, alias)) }
+            return true
+        }
+        try await store.write(batch)
+        return Array(doomed)
+    }
+
     /// Removes entries older than the TTL (and their aliases); returns the keys that went.
     @discardableResult
     public func purgeExpired(ttlSeconds: Int, nowMs: Int64 = ExactCache.nowMs()) async throws -> [CacheKey] {

@@ -19,6 +19,7 @@ public final class Gateway: Sendable {
     let clients: [String: any ProviderClient]
     let flights = SingleFlight()
     let limits = KeyLimits()
+    let stats = TenantStats()
     let logger: Logger
 
     static let chatEndpoint = "/v1/chat/completions"
@@ -47,6 +48,7 @@ public final class Gateway: Sendable {
             response = .error(error, requestID: requestID)
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
+        if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) { stats.record(tenant: tenant, response: response) }
         return response
     }
 

@@ -31,6 +31,13 @@ public enum GatewayServer {
         router.get("/healthz") { _, _ -> Response in
             Response(.json(["status": "ok"]))
         }
+        router.get("/admin/stats") { request, _ -> Response in
+            Response(gateway.adminStats(headers: request.headers))
+        }
+        router.post("/admin/cache/purge") { request, _ -> Response in
+            let body = try await readBody(request, limit: maxBody)
+            return Response(await gateway.adminPurge(body: body, headers: request.headers))
+        }
         if let metrics {
             router.get("/metrics") { _, _ -> Response in
                 gateway.refreshCacheMetrics()
