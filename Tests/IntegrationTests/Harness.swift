@@ -100,7 +100,10 @@ func startGateway(config: String, dataDir: String? = nil, extra: [String] = []) 
     let dir = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-it-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let path = dir + "/tollgate.yaml"
-    try ("listen: { host: 127.0.0.1, port: 0 }\ndata_dir: \(dir)/data\n" + config).write(toFile: path, atomically: true, encoding: .utf8)
+    // Tests that do not configure the cache get the exact layer only, so their distinct prompts
+    // never meet in the semantic layer by accident.
+    let cache = config.contains("cache:") ? "" : "cache: { semantic: { enabled: false } }\n"
+    try ("listen: { host: 127.0.0.1, port: 0 }\ndata_dir: \(dir)/data\n" + cache + config).write(toFile: path, atomically: true, encoding: .utf8)
     return (try await TollgateProcess(["serve", "--config", path] + extra), dir)
 }
 
