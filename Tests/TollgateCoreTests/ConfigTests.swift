@@ -71,7 +71,6 @@ struct ConfigTests {
         ("cache: { ttl_second: 5 }", "cache.ttl_second"),
         ("listen: { port: 70000 }", "listen.port"),
         ("routing: { strategy: random }", "routing.strategy"),
-        ("routing: { strategy: fastest }", "routing.strategy"),
         ("providers: [{ name: a, base_url: ftp://x, models: [{name: m}] }]", "providers[0].base_url"),
         ("providers: [{ name: a, base_url: http://x }]", "providers[0].models"),
         ("providers: [{ name: a, base_url: http://x, models: [{name: m, capabilities: [telepathy]}] }]", "providers[0].models[0].capabilities[0]"),

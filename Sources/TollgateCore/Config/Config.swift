@@ -57,6 +57,10 @@ public struct GatewayConfig: Sendable {
 
     public struct Routing: Sendable {
         public var strategy = Strategy.cheapest
+        /// Consecutive failures that open a provider's circuit breaker.
+        public var breakerFailures = 5
+        /// Seconds an open breaker waits before letting one probe through.
+        public var breakerCooldownSeconds = 30.0
         /// Output tokens assumed when a request sets no `max_tokens` (for ranking only).
         public var expectedOutputTokens = 256
     }
@@ -91,6 +95,10 @@ public struct ProviderConfig: Sendable {
     /// Environment variable holding the API key (the key itself is never in the config).
     public var apiKeyEnv: String?
     public var models: [ModelConfig]
+    /// Most requests in flight to this provider at once (nil: no limit).
+    public var maxConcurrency: Int?
+    /// Share of traffic under `routing.strategy: weighted`.
+    public var weight = 1.0
 
     public init(name: String, kind: Kind, baseURL: String, apiKeyEnv: String? = nil, models: [ModelConfig]) {
         self.name = name

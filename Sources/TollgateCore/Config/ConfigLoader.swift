@@ -76,11 +76,12 @@ public enum ConfigLoader {
             if let v = try l.int("upstream_timeout_ms", in: 1...3_600_000) { config.limits.upstreamTimeoutMs = v }
         }
         if let routing = try r.child("routing") {
-            try routing.allowOnly(["strategy", "expected_output_tokens"])
+            try routing.allowOnly(["strategy", "expected_output_tokens", "breaker_failures", "breaker_cooldown_seconds"])
             if let v = try routing.string("strategy", oneOf: GatewayConfig.Strategy.allCases.map(\.rawValue)) {
-                guard v == "cheapest" else { throw routing.error("strategy", "`\(v)` is not available in this version yet; use cheapest") }
                 config.routing.strategy = GatewayConfig.Strategy(rawValue: v)!
             }
+            if let v = try routing.int("breaker_failures", in: 1...1000) { config.routing.breakerFailures = v }
+            if let v = try routing.double("breaker_cooldown_seconds", in: 0.01...86_400) { config.routing.breakerCooldownSeconds = v }
             if let v = try routing.int("expected_output_tokens", in: 1...1_000_000) { config.routing.expectedOutputTokens = v }
         }
         if let providers = try r.sequence("providers") {
@@ -114,7 +115,7 @@ public enum ConfigLoader {
     }
 
     static func readProvider(_ p: NodeReader) throws -> ProviderConfig {
-        try p.allowOnly(["name", "kind", "base_url", "api_key_env", "models"])
+        try p.allowOnly(["name", "kind", "base_url", "api_key_env", "models", "max_concurrency", "weight"])
         let name = try p.requiredString("name")
         let kind = ProviderConfig.Kind(rawValue: try p.string("kind", oneOf: ProviderConfig.Kind.allCases.map(\.rawValue)) ?? "openai")!
         let baseURL = try p.requiredString("base_url")
@@ -147,7 +148,10 @@ public enum ConfigLoader {
                 capabilities: caps,
                 threshold: try m.double("threshold", in: 0...1)))
         }
-        return ProviderConfig(name: name, kind: kind, baseURL: baseURL, apiKeyEnv: try p.string("api_key_env"), models: models)
+        var provider = ProviderConfig(name: name, kind: kind, baseURL: baseURL, apiKeyEnv: try p.string("api_key_env"), models: models)
+        provider.maxConcurrency = try p.int("max_concurrency", in: 1...100_000)
+        provider.weight = try p.double("weight", in: 0...1_000_000) ?? 1
+        return provider
     }
 }
 

@@ -31,7 +31,8 @@ public final class Gateway: Sendable {
         self.offline = offline
         self.recorder = recorder
         self.exact = ExactCache(store: store, logger: logger)
-        self.router = ProviderRouter(providers: config.providers, expectedOutputTokens: config.routing.expectedOutputTokens, logger: logger)
+        self.router = ProviderRouter(providers: config.providers, expectedOutputTokens: config.routing.expectedOutputTokens, strategy: config.routing.strategy,
+                                     breakerFailures: config.routing.breakerFailures, breakerCooldownSeconds: config.routing.breakerCooldownSeconds, logger: logger)
         self.auth = Auth(keys: config.keys)
         var clients: [String: any ProviderClient] = [:]
         for p in config.providers { clients[p.name] = makeProviderClient(p, limits: config.limits, curl: curl) }

@@ -22,21 +22,20 @@ public struct Candidate: Sendable, CustomStringConvertible {
 public final class ProviderRouter: Sendable {
     public let providers: [ProviderConfig]
     let expectedOutputTokens: Int
+    let strategy: GatewayConfig.Strategy
+    let health: ProviderHealth
     let logger: Logger
-    private let state = Mutex(State())
-
-    struct State {
-        var inFlight: [String: Int] = [:]
-        var coolUntil: [String: Date] = [:]
-        var turn = 0
-    }
+    private let turn = Mutex(0)
 
     /// How long a provider rests after a 429 that gave no `Retry-After`.
     static let defaultCooldown: TimeInterval = 1
 
-    public init(providers: [ProviderConfig], expectedOutputTokens: Int = 256, logger: Logger = Logger(label: "tollgate.router")) {
+    public init(providers: [ProviderConfig], expectedOutputTokens: Int = 256, strategy: GatewayConfig.Strategy = .cheapest,
+                breakerFailures: Int = 5, breakerCooldownSeconds: Double = 30, logger: Logger = Logger(label: "tollgate.router")) {
         self.providers = providers
         self.expectedOutputTokens = expectedOutputTokens
+        self.strategy = strategy
+        self.health = ProviderHealth(failureThreshold: breakerFailures, cooldown: breakerCooldownSeconds)
         self.logger = logger
     }
 
@@ -81,17 +80,34 @@ public final class ProviderRouter: Sendable {
             Candidate(provider: p, model: m, estimatedCostUSD: Money.cost(promptTokens: request.estimatedPromptTokens, completionTokens: output,
                                                                           inputPerMTok: m.inputUSDPerMTok, outputPerMTok: m.outputUSDPerMTok))
         }
-        return balance(all.sorted { $0.estimatedCostUSD < $1.estimatedCostUSD })
+        let cheapestFirst = balance(all.sorted { $0.estimatedCostUSD < $1.estimatedCostUSD })
+        switch strategy {
+        case .cheapest: return cheapestFirst
+        case .fastest:
+            // Lowest recent latency first; providers not measured yet go first so they get measured.
+            let latency = Dictionary(uniqueKeysWithValues: Set(cheapestFirst.map(\.provider.name)).map { ($0, health.latency($0) ?? -1) })
+            return cheapestFirst.enumerated().sorted { a, b in
+                let la = latency[a.element.provider.name]!, lb = latency[b.element.provider.name]!
+                return la != lb ? la < lb : a.offset < b.offset
+            }.map(\.element)
+        case .weighted:
+            // A weighted random order (Efraimidis–Spirakis): traffic splits in proportion to weight.
+            return cheapestFirst.map { c -> (Candidate, Double) in
+                let w = max(c.provider.weight, 1e-9)
+                return (c, pow(Double.random(in: Double.ulpOfOne..<1), 1 / w))
+            }.sorted { $0.1 > $1.1 }.map(\.0)
+        }
     }
 
     /// Within groups of equal cost: fewest in flight first, then rotate so equals take turns.
     func balance(_ sorted: [Candidate]) -> [Candidate] {
         var result: [Candidate] = []
         var i = 0
-        let (inFlight, turn) = state.withLock { s -> ([String: Int], Int) in
-            s.turn &+= 1
-            return (s.inFlight, s.turn)
+        let turn = self.turn.withLock { t -> Int in
+            t &+= 1
+            return t
         }
+        let inFlight = Dictionary(uniqueKeysWithValues: Set(sorted.map(\.provider.name)).map { ($0, health.inFlight($0)) })
         while i < sorted.count {
             var j = i + 1
             while j < sorted.count, ProviderRouter.sameCost(sorted[i].estimatedCostUSD, sorted[j].estimatedCostUSD) { j += 1 }
@@ -100,7 +116,7 @@ public final class ProviderRouter: Sendable {
                 let shift = turn % group.count
                 group = Array(group[shift...] + group[..<shift])
                 group = group.enumerated().sorted { a, b in
-                    let fa = inFlight[a.element.id] ?? 0, fb = inFlight[b.element.id] ?? 0
+                    let fa = inFlight[a.element.provider.name] ?? 0, fb = inFlight[b.element.provider.name] ?? 0
                     return fa != fb ? fa < fb : a.offset < b.offset
                 }.map(\.element)
             }
@@ -120,45 +136,55 @@ public final class ProviderRouter: Sendable {
     public func route<Answer>(_ request: ChatRequest, requestID: String = "",
                               call: (Candidate) async throws(UpstreamFailure) -> Answer) async throws(GatewayError) -> (Candidate, Answer) {
         let ranked = try candidates(for: request)
-        let now = Date()
-        let (ready, resting) = state.withLock { s in
-            (ranked.filter { (s.coolUntil[$0.provider.name] ?? .distantPast) <= now },
-             ranked.compactMap { s.coolUntil[$0.provider.name] }.filter { $0 > now })
-        }
         logger.debug("route", metadata: [
-            "request_id": "\(requestID)", "model": "\(request.model)", "needs": "\(request.needs.map(\.rawValue).sorted())",
-            "prompt_tokens_est": "\(request.estimatedPromptTokens)",
-            "order": "\(ready.map(\.description).joined(separator: " > "))",
-            "cooling": "\(ranked.count - ready.count)",
+            "request_id": "\(requestID)", "model": "\(request.model)", "strategy": "\(strategy.rawValue)", "needs": "\(request.needs.map(\.rawValue).sorted())",
+            "prompt_tokens_est": "\(request.estimatedPromptTokens)", "order": "\(ranked.map(\.description).joined(separator: " > "))",
         ])
-        guard !ready.isEmpty else {
-            let wait = max(1, Int((resting.min() ?? now).timeIntervalSince(now).rounded(.up)))
-            throw .unavailable("Every provider of `\(request.model)` is rate limited; retry in \(wait) s.", code: "upstream_rate_limited", retryAfter: wait)
-        }
         var lastFailure: UpstreamFailure?
-        for candidate in ready {
-            state.withLock { $0.inFlight[candidate.id, default: 0] += 1 }
-            defer { state.withLock { $0.inFlight[candidate.id, default: 1] -= 1 } }
+        var skipped: [ProviderHealth.Unavailable] = []
+        for candidate in ranked {
+            let name = candidate.provider.name
+            if let reason = health.acquire(name, maxConcurrency: candidate.provider.maxConcurrency) {
+                skipped.append(reason)
+                logger.debug("provider skipped", metadata: ["request_id": "\(requestID)", "provider": "\(name)", "reason": "\(reason)"])
+                continue
+            }
+            let started = Date()
             do {
                 let answer = try await call(candidate)
+                health.release(name, success: true, latency: Date().timeIntervalSince(started))
                 return (candidate, answer)
             } catch {
                 lastFailure = error
-                logger.warning("upstream failed", metadata: ["request_id": "\(requestID)", "provider": "\(candidate.provider.name)", "error": "\(error)",
+                logger.warning("upstream failed", metadata: ["request_id": "\(requestID)", "provider": "\(name)", "error": "\(error)",
                                                             "fallback": "\(error.allowsFallback)"])
-                if case .rateLimited(let after, _) = error {
-                    let until = Date().addingTimeInterval(after.map(TimeInterval.init) ?? ProviderRouter.defaultCooldown)
-                    state.withLock { $0.coolUntil[candidate.provider.name] = until }
-                }
-                if case .client(let status, let body) = error {
+                switch error {
+                case .client(let status, let body):
+                    health.release(name, success: nil, latency: nil)
                     var e = GatewayError(status: .init(code: status), message: "", type: "invalid_request_error")
                     e.rawBody = ProviderRouter.openAIShaped(body, status: status)
-                    e.provider = candidate.provider.name
+                    e.provider = name
                     throw e
+                case .rateLimited(let after, _):
+                    health.release(name, success: nil, latency: nil, rateLimitedFor: after.map(TimeInterval.init) ?? ProviderRouter.defaultCooldown)
+                default:
+                    health.release(name, success: false, latency: nil)
                 }
             }
         }
-        throw ProviderRouter.gatewayError(for: lastFailure!, model: request.model)
+        if let lastFailure { throw ProviderRouter.gatewayError(for: lastFailure, model: request.model) }
+        // Nothing was tried: every candidate was cooling down, open or full.
+        let now = Date()
+        func wait(_ until: Date) -> Int { max(1, Int(until.timeIntervalSince(now).rounded(.up))) }
+        let cooling = skipped.compactMap { if case .cooling(let u) = $0 { return u } else { return nil } }.min()
+        let open = skipped.compactMap { if case .breakerOpen(let u) = $0 { return u } else { return nil } }.min()
+        if let cooling, open == nil || cooling <= open! {
+            throw .unavailable("Every provider of `\(request.model)` is rate limited; retry in \(wait(cooling)) s.", code: "upstream_rate_limited", retryAfter: wait(cooling))
+        }
+        if let open {
+            throw .unavailable("Every provider of `\(request.model)` is failing (circuit breaker open); retry in \(wait(open)) s.", code: "upstream_unavailable", retryAfter: wait(open))
+        }
+        throw .unavailable("Every provider of `\(request.model)` is at its max_concurrency; retry shortly.", code: "upstream_busy", retryAfter: 1)
     }
 
     /// The client-facing error after every candidate failed.
