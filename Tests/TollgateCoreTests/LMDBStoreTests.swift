@@ -100,13 +100,19 @@ struct LMDBStoreTests {
         #expect(try store.get(.entries, key(1000 + 7 * 50 + 49)).map { String(buffer: $0) } == "w7-49")
     }
 
-    @Test func mapFullIsReportedNotFatal() async throws {
+    @Test func aFullCacheEvictsItsOldestEntries() async throws {
         let store = try LMDBStore(directory: temporaryDirectory(), mapSize: 1 << 20)
         let cache = ExactCache(store: store)
-        let big = String(repeating: "x", count: 600_000)
-        #expect(await cache.store(entry(big), key: key(1), alias: nil))
-        // The second big write does not fit in a 1 MiB map: the store says so, nothing crashes.
-        #expect(await cache.store(entry(big), key: key(2), alias: nil) == false)
-        #expect(cache.lookup(key(1), freshness: Freshness(ttlSeconds: 60)) != nil)
+        let body = String(repeating: "x", count: 20_000)
+        for i in 0..<200 {
+            let stored = await cache.store(entry(body + "\(i)", createdMs: 1_000_000 + Int64(i)), key: key(i),
+                                           alias: (key(10_000 + i), AliasTarget(key: key(i), stream: false, includeUsage: false)))
+            #expect(stored, "write \(i) must make room instead of failing")
+        }
+        let fresh = Freshness(ttlSeconds: Int(Int32.max))
+        #expect(cache.lookup(key(199), freshness: fresh, nowMs: 2_000_000) != nil, "the newest entry is kept")
+        #expect(cache.lookup(key(0), freshness: fresh, nowMs: 2_000_000) == nil, "the oldest went first")
+        #expect(try store.count(.entries) < 200)
+        #expect(try store.count(.aliases) == store.count(.entries), "aliases go with their entries")
     }
 }

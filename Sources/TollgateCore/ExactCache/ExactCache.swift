@@ -56,13 +56,41 @@ public struct ExactCache: Sendable {
     public func store(_ entry: CacheEntry, key: CacheKey, alias: (CacheKey, AliasTarget)?) async -> Bool {
         var batch: [CacheWrite] = [.put(.entries, key, entry.encoded())]
         if let (raw, target) = alias { batch.append(.put(.aliases, raw, target.encoded())) }
-        do {
-            try await store.write(batch)
-            return true
-        } catch {
-            logger.warning("cache write failed; answer served but not stored", metadata: ["error": "\(error)"])
-            return false
+        // A full cache makes room by evicting its oldest entries; it never fails the request.
+        for attempt in 0..<4 {
+            do {
+                try await store.write(batch)
+                return true
+            } catch let e as LMDBError where e.isMapFull && attempt < 3 {
+                let gone = (try? await evictOldest(fraction: 0.1 * Double(attempt + 1))) ?? 0
+                logger.notice("cache full: evicted the \(gone) oldest entries (cache.max_bytes)")
+            } catch {
+                break
+            }
         }
+        logger.warning("cache write failed; answer served but not stored", metadata: ["key": "\(key)"])
+        return false
+    }
+
+    /// Removes the oldest `fraction` of the entries (at least one), with their aliases and
+    /// vectors; returns how many went.
+    @discardableResult
+    public func evictOldest(fraction: Double) async throws -> Int {
+        var ages: [(CacheKey, Int64)] = []
+        try store.scan(.entries) { key, value in
+            if let e = CacheEntry(decoding: value) { ages.append((key, e.createdMs)) }
+            return true
+        }
+        guard !ages.isEmpty else { return 0 }
+        let n = max(1, Int(Double(ages.count) * min(1, fraction)))
+        let doomed = Set(ages.sorted { $0.1 < $1.1 }.prefix(n).map(\.0))
+        var batch: [CacheWrite] = doomed.flatMap { [CacheWrite.delete(.entries, $0), .delete(.vectors, $0)] }
+        try store.scan(.aliases) { alias, target in
+            if let t = AliasTarget(decoding: target), doomed.contains(t.key) { batch.append(.delete(.aliases, alias)) }
+            return true
+        }
+        try await store.write(batch)
+        return doomed.count
     }
 
     /// Records that a raw body resolves to `target`.

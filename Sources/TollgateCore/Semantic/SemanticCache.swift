@@ -99,7 +99,10 @@ public final class SemanticCache: Sendable {
         var result = SemanticLookup()
         let query = guardrail.features(of: prompt.text)
         for (id, score) in index.search(namespace: prompt.namespace, query: prompt.vector, k: SemanticCache.candidates) where Double(score) >= threshold {
-            guard let row = try? store.get(.vectors, id), let stored = VectorRow(decoding: row) else { continue }
+            guard let row = try? store.get(.vectors, id), let stored = VectorRow(decoding: row) else {
+                index.remove(namespace: prompt.namespace, id: id)  // evicted or purged elsewhere
+                continue
+            }
             let verdict = guardrail.verdict(query: query, cached: guardrail.features(of: stored.text))
             if verdict.pass {
                 result.match = SemanticMatch(key: id, similarity: score, cachedPrompt: stored.text)
