@@ -15,6 +15,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Fixture folder for --offline (default: fixtures).") var fixtures: String?
     @Option(help: "Also write every upstream exchange to a fixture file in this folder.") var record: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
+    @Option(help: "Log format: json (one object per line, the default) or text.") var logFormat: String?
 
     func validate() throws {
         if offline && record != nil { throw ValidationError("--record needs upstream calls; it cannot be combined with --offline") }
@@ -25,7 +26,7 @@ struct Serve: AsyncParsableCommand {
     static let examplePrompt = "What is the capital of Australia?"
 
     func run() async throws {
-        let logger = bootstrapLogging(logLevel)
+        let logger = bootstrapLogging(logLevel, format: logFormat)
         var cfg: GatewayConfig
         do {
             cfg = try config.map { try ConfigLoader.load(path: $0) } ?? DefaultConfig.config()

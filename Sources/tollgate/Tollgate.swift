@@ -13,10 +13,14 @@ struct Tollgate: AsyncParsableCommand {
         defaultSubcommand: nil)
 }
 
-/// Logging to stderr (stdout is kept for what scripts read), level from `--log-level` or `LOG_LEVEL`.
-func bootstrapLogging(_ level: String?) -> Logger {
-    let chosen = Logger.Level(rawValue: level ?? ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info") ?? .info
+/// Logging to stderr (stdout is kept for what scripts read): level from `--log-level` or
+/// `LOG_LEVEL`; JSON lines by default, plain text with `LOG_FORMAT=text`.
+func bootstrapLogging(_ level: String?, format: String? = nil) -> Logger {
+    let env = ProcessInfo.processInfo.environment
+    let chosen = Logger.Level(rawValue: level ?? env["LOG_LEVEL"] ?? "info") ?? .info
+    let json = (format ?? env["LOG_FORMAT"] ?? "json") != "text"
     LoggingSystem.bootstrap { label in
+        if json { return JSONLogHandler(label: label, level: chosen) }
         var handler = StreamLogHandler.standardError(label: label)
         handler.logLevel = chosen
         return handler
