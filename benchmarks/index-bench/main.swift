@@ -125,8 +125,15 @@ let env = ProcessInfo.processInfo.environment
 var rng = SplitMix64(state: seed)
 let buildStart = ContinuousClock.now
 var matrix = VectorMatrix(dimension: dimension)
+var lastReport = buildStart
 for i in 0..<n {
     matrix.upsert(key(i), VectorMath.normalised(rng.gaussians(dimension)))
+    // Progress on stderr every 10 s: a slow build (say, upserts that copy the matrix) shows itself.
+    if i & 1023 == 1023, ContinuousClock.now - lastReport > .seconds(10) {
+        lastReport = ContinuousClock.now
+        FileHandle.standardError.write(Data(String(format: "index-bench: building %d/%d rows, %.0f s\n", i + 1, n,
+                                                   seconds(lastReport - buildStart)).utf8))
+    }
 }
 let buildSeconds = seconds(ContinuousClock.now - buildStart)
 
