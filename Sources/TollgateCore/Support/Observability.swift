@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The gateway's metrics, through swift-metrics; `bootstrap()` sends them to a Prometheus
 /// registry that `GET /metrics` renders. Without a bootstrap (unit tests) they cost nothing.
@@ -18,10 +19,26 @@ public enum Observability {
         return registry
     }
 
+    /// Request counters by (route, status, cache), made once each: the factory lookup and
+    /// Prometheus name validation showed up in the hit path's profile when made per request.
+    private static let requestCounters = Mutex<[RequestKey: Metrics.Counter]>([:])
+
+    struct RequestKey: Hashable {
+        let route: String
+        let status: Int
+        let cache: String
+    }
+
     /// `tollgate_requests_total{route,status,cache}`.
     static func request(path: String, status: Int, cache: String?) {
-        let route = knownRoutes.contains(path) ? path : "other"
-        Counter(label: "tollgate_requests_total", dimensions: [("route", route), ("status", String(status)), ("cache", cache ?? "none")]).increment()
+        let key = RequestKey(route: knownRoutes.contains(path) ? path : "other", status: status, cache: cache ?? "none")
+        let counter = requestCounters.withLock { counters in
+            if let c = counters[key] { return c }
+            let c = Counter(label: "tollgate_requests_total", dimensions: [("route", key.route), ("status", String(key.status)), ("cache", key.cache)])
+            counters[key] = c
+            return c
+        }
+        counter.increment()
     }
 
     /// An upstream call: latency by provider and outcome, tokens in and out, its cost.
@@ -33,8 +50,16 @@ public enum Observability {
     }
 
     /// A hit: what it saved.
+    private static let savedCounter = Mutex<FloatingPointCounter?>(nil)
+
     static func saved(_ usd: Double) {
-        FloatingPointCounter(label: "tollgate_saved_usd_total").increment(by: usd)
+        let counter = savedCounter.withLock { c in
+            if let c { return c }
+            let made = FloatingPointCounter(label: "tollgate_saved_usd_total")
+            c = made
+            return made
+        }
+        counter.increment(by: usd)
     }
 
     /// A semantic candidate the look-alike guard refused.

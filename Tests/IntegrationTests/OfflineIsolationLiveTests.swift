@@ -1,0 +1,100 @@
+import Foundation
+import Synchronization
+import Testing
+import TollgateCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A TCP listener on a free loopback port that counts the connections it accepts.
+final class ConnectionCounter: @unchecked Sendable {
+    let fd: Int32
+    let port: Int
+    let accepted = Atomic<Int>(0)
+    let stopped = Atomic<Bool>(false)
+
+    init() throws {
+        let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, len) == 0 && listen(sock, 64) == 0 && getsockname(sock, $0, &len) == 0 }
+        }
+        guard bound else { throw HarnessError(description: "cannot listen on loopback") }
+        fd = sock
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        Thread.detachNewThread { [self] in
+            while !stopped.load(ordering: .relaxed) {
+                var pfd = pollfd(fd: sock, events: Int16(POLLIN), revents: 0)
+                if poll(&pfd, 1, 50) > 0 {
+                    let c = accept(sock, nil, nil)
+                    if c >= 0 { accepted.wrappingAdd(1, ordering: .relaxed); close(c) }
+                }
+            }
+        }
+    }
+
+    deinit {
+        stopped.store(true, ordering: .relaxed)
+        close(fd)
+    }
+}
+
+@Suite("Offline isolation and cache import/export")
+struct OfflineIsolationLiveTests {
+    @Test func offlineModeOpensNoConnectionToAProvider() async throws {
+        let listener = try ConnectionCounter()
+        // A control: something does connect when the gateway is online.
+        let (online, _) = try await startGateway(config: "providers:\n" + providerYAML("p", port: listener.port))
+        _ = try await post(online.url + "/v1/chat/completions", chatBody("hello?"))
+        #expect(listener.accepted.load(ordering: .relaxed) >= 1, "the online control reaches the listener")
+        online.stop()
+        let before = listener.accepted.load(ordering: .relaxed)
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-fx-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let (offline, _) = try await startGateway(config: "providers:\n" + providerYAML("p", port: listener.port), extra: ["--offline", "--fixtures", dir])
+        for i in 0..<20 {
+            let r = try await post(offline.url + "/v1/chat/completions", chatBody("question \(i)", extra: i % 2 == 0 ? "" : #","stream":true"#))
+            #expect(r.status == 503 && r.json?["error"]?["code"]?.stringValue == "offline_no_fixture")
+        }
+        #expect(listener.accepted.load(ordering: .relaxed) == before, "offline mode must not connect to any provider")
+    }
+
+    @Test func exportThenImportMovesEntriesBetweenCacheAndFixtures() async throws {
+        let mock = try await startMock()
+        let config = "providers:\n" + providerYAML("budget", port: mock.port)
+        let (gateway, dir) = try await startGateway(config: config)
+        for q in ["alpha question", "beta question", "gamma question"] { _ = try await post(gateway.url + "/v1/chat/completions", chatBody(q)) }
+        gateway.stop()
+        let fixtures = dir + "/exported"
+        let export = Process()
+        export.executableURL = URL(fileURLWithPath: tollgateBinary)
+        export.arguments = ["cache", "export", fixtures, "--config", dir + "/tollgate.yaml"]
+        try export.run()
+        export.waitUntilExit()
+        #expect(export.terminationStatus == 0)
+        let (loaded, problems) = try FixtureLoader.load(directory: fixtures)
+        #expect(loaded.count == 3 && problems.isEmpty)
+        #expect(Set(loaded.map { $0.provider }) == ["budget"])
+
+        // Into a fresh cache: the imported answers are hits with no upstream call.
+        let (fresh, freshDir) = try await startGateway(config: config)
+        fresh.stop()
+        let importer = Process()
+        importer.executableURL = URL(fileURLWithPath: tollgateBinary)
+        importer.arguments = ["cache", "import", fixtures, "--config", freshDir + "/tollgate.yaml"]
+        try importer.run()
+        importer.waitUntilExit()
+        #expect(importer.terminationStatus == 0)
+        let (again, _) = try await startGateway(config: config, dataDir: freshDir)
+        let calls = try await upstreamCalls(mock)
+        for q in ["alpha question", "beta question", "gamma question"] {
+            #expect(try await post(again.url + "/v1/chat/completions", chatBody(q)).cache == "hit")
+        }
+        #expect(try await upstreamCalls(mock) == calls)
+    }
+}
