@@ -33,6 +33,18 @@ struct SemanticIndexTests {
         }
     }
 
+    @Test func growthIsAmortised() {
+        var m = VectorMatrix(dimension: 384)
+        var capacities = Set<Int>()
+        let row = randomUnit(1)
+        for i in 0..<5000 {
+            m.upsert(key(i), row)
+            capacities.insert(m.storage.capacity)
+        }
+        #expect(capacities.count <= 14, "the matrix must double, not reallocate on every insert (\(capacities.count) sizes)")
+        #expect(m.count == 5000 && m.vector(key(4999)) == row)
+    }
+
     @Test func topKIsSortedAndRemovalKeepsRowsConsistent() {
         var m = VectorMatrix(dimension: 384)
         for i in 0..<50 { m.upsert(key(i), randomUnit(i)) }

@@ -126,7 +126,17 @@ def main():
 
     env = " ".join(f"{k}={os.environ.get(k, '(unset)')}" for k in
                    ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"))
-    print(f"# numpy {np.__version__}" + (f", faiss {faiss.__version__}" if faiss else "") + f"; {env}")
+    try:  # numpy advises huge pages (madvise MADV_HUGEPAGE) for its large arrays unless told not to
+        from numpy._core.multiarray import _get_madvise_hugepage
+        hugepage = f"numpy madvise hugepage {_get_madvise_hugepage()}; "
+    except ImportError:
+        hugepage = ""
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            hugepage += f"THP {f.read().strip()}; "
+    except OSError:
+        pass
+    print(f"# numpy {np.__version__}" + (f", faiss {faiss.__version__}" if faiss else "") + f"; {hugepage}{env}")
     if faiss is not None:
         opts = faiss.get_compile_options() if hasattr(faiss, "get_compile_options") else "?"
         print(f"# faiss compile options: {opts.strip()}; omp threads {faiss.omp_get_max_threads()}")

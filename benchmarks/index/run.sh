@@ -73,10 +73,12 @@ busy=$(ps -eo stat=,comm= | awk '$1 ~ /^R/ && $2 != "ps" && $2 != "awk"' | wc -l
 
 run_one() { # run_one IMPL N ROUND
     local impl=$1 n=$2 r=$3 out="$WORK/run-$1-$2-$3.log"
+    # stdout (comments and the RESULT line) to the log; stderr (errors, index-bench's build
+    # progress) straight to ours.
     case $impl in
-        tollgate) "${ONE_THREAD[@]}" "$INDEX_BENCH_BIN" --n "$n" --queries "$QUERIES" --warmup "$WARMUP" --seed "$SEED" >"$out" 2>&1 ;;
+        tollgate) "${ONE_THREAD[@]}" "$INDEX_BENCH_BIN" --n "$n" --queries "$QUERIES" --warmup "$WARMUP" --seed "$SEED" >"$out" ;;
         numpy|faiss) "${PY_ENV[@]}" "$PY" "$HERE/bench_numpy_faiss.py" --impl "$impl" --n "$n" --queries "$QUERIES" \
-                         --warmup "$WARMUP" --seed "$SEED" >"$out" 2>&1 ;;
+                         --warmup "$WARMUP" --seed "$SEED" >"$out" ;;
     esac || { cat "$out" >&2; die "$impl n=$n failed"; }
     local line
     line=$(grep "^RESULT impl=$impl " "$out") || { cat "$out" >&2; die "no RESULT line from $impl n=$n"; }
@@ -103,6 +105,7 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)
     echo "commit=$commit"
     echo "machine=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc --all) cores, $(uname -sr)"
     echo "setup=$QUERIES timed queries after $WARMUP warm-up queries per run, dim 384, seed $SEED; $ROUNDS rounds, each runs every N and every impl (order rotates); every run a fresh process on core $CPU (taskset), OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1"
+    echo "index-bench=$INDEX_BENCH_BIN (built $(date -u -r "$INDEX_BENCH_BIN" +'%Y-%m-%d %H:%M UTC'))"
     echo "tollgate BLAS=$(grep '^# BLAS' "$WORK/tg-info" | sed 's/^# BLAS: //')"
     grep '^# numpy' "$WORK/py-info" | sed 's/^# /python=/'
     grep '^# faiss' "$WORK/py-info" | sed 's/^# /faiss=/'
