@@ -40,6 +40,8 @@ public final class SemanticCache: Sendable {
     let store: any CacheStore
     let maxTurns: Int
     let logger: Logger
+    /// Time spent embedding and in lookups, and the guard's refusals (read by `tollgate bench`).
+    public let probe = SemanticProbe()
 
     /// Candidates checked against the guard, best first.
     static let candidates = 3
@@ -87,6 +89,8 @@ public final class SemanticCache: Sendable {
     public func prompt(endpoint: String, tenant: String, request: ChatRequest) async -> SemanticPrompt? {
         guard let (ns, text) = namespace(endpoint: endpoint, tenant: tenant, request: request) else { return nil }
         do {
+            let started = ContinuousClock.now
+            defer { probe.embedded(since: started) }
             return SemanticPrompt(namespace: ns, text: text, vector: try await embedder.embed(text))
         } catch {
             logger.warning("embedding failed; semantic layer skipped", metadata: ["error": "\(error)"])
@@ -99,6 +103,8 @@ public final class SemanticCache: Sendable {
     /// The best cached prompt at or above `threshold` that the guard lets through.
     public func lookup(_ prompt: SemanticPrompt, threshold: Double) -> SemanticLookup {
         var result = SemanticLookup()
+        let started = ContinuousClock.now
+        defer { probe.lookedUp(since: started) }
         let query = guardrail.features(of: prompt.text)
         for (id, score) in index.search(namespace: prompt.namespace, query: prompt.vector, k: SemanticCache.candidates) where Double(score) >= threshold {
             guard let row = try? store.get(.vectors, id), let stored = VectorRow(decoding: row) else {
@@ -111,6 +117,7 @@ public final class SemanticCache: Sendable {
                 return result
             }
             result.guarded.append((score, verdict.reason ?? "guard"))
+            probe.refused(stored.text)
         }
         return result
     }
