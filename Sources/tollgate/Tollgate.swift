@@ -9,7 +9,7 @@ struct Tollgate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tollgate",
         abstract: "A self-hosted caching gateway for LLM APIs.",
-        subcommands: [Serve.self, MockProviderCommand.self, SimilarityCommand.self, CacheCommand.self],
+        subcommands: [Serve.self, MockProviderCommand.self, SimilarityCommand.self, CacheCommand.self, BenchCommand.self],
         defaultSubcommand: nil)
 }
 
