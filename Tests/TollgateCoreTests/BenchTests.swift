@@ -51,6 +51,8 @@ import Testing
             #expect(throws: WorkloadError.self) { try Workload.parse(bad, model: "m") }
             do { _ = try Workload.parse(bad, model: "m") } catch let e as WorkloadError { #expect(e.line == line) }
         }
+        let crlf = try Workload.parse("{\"prompt\": \"a\"}\r\n{\"prompt\": \"b\"}\r\n", model: "m")
+        #expect(crlf.map(\.text) == ["a", "b"] && crlf.map(\.line) == [1, 2])
         let line = Workload.line(prompt: "a \"quoted\" word", classID: "c9")
         #expect(try Workload.parse(line, model: "m")[0].text == "a \"quoted\" word")
     }
@@ -79,6 +81,16 @@ import Testing
         #expect(!even.contains { $0.prompt == "q1 once more" } && even.contains { $0.prompt == "q1 look-alike" })
         let odd = WorkloadImporter.build(pairs: Self.pairs, split: .odd, seed: 1).items
         #expect(Set(odd.map(\.prompt)) == ["q1 again", "q1 once more", "q2", "q3", "q5"])
+    }
+
+    @Test func pawsTSVWithCRLFLineEnds() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("paws-\(UUID().uuidString).tsv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "id\tsentence1\tsentence2\tlabel\r\n1\tA cat sat .\tThe cat sat .\t1\r\n2\tA to B .\tB to A .\t0\r\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let pairs = try WorkloadImporter.readPairs(format: .paws, path: path)
+        #expect(pairs.map(\.label) == [1, 0] && pairs[0].b == "The cat sat ." && pairs[1].a == "A to B .")
+        try "id\tsentence1\tsentence2\tlabel\r\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: WorkloadError.self) { try WorkloadImporter.readPairs(format: .paws, path: path) }
     }
 
     @Test func importerIsSeededAndLimitKeepsWholeGroups() {

@@ -37,7 +37,7 @@ public enum Workload {
     public static func parse(_ text: String, model: String, file: String = "workload", limit: Int? = nil) throws -> [BenchRequest] {
         var out: [BenchRequest] = []
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {  // LF or CRLF
             number += 1
             if let limit, out.count >= limit { break }
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -56,7 +56,8 @@ public enum WorkloadImporter {
         switch format {
         case .paws:
             var pairs: [Pair] = []
-            for (i, row) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
+            // Lines end in CRLF in the published files: "\r\n" is one Character, so split on any newline.
+            for (i, row) in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).enumerated() {
                 let f = row.split(separator: "\t", omittingEmptySubsequences: false)
                 if i == 0, f.first == "id" { continue }
                 guard f.count >= 4, let label = Int(f[3].trimmingCharacters(in: .whitespaces)) else {
@@ -64,6 +65,7 @@ public enum WorkloadImporter {
                 }
                 pairs.append(Pair(a: String(f[1]), b: String(f[2]), label: label))
             }
+            guard !pairs.isEmpty else { throw WorkloadError(file: path, line: 0, message: "no pairs found") }
             return pairs
         case .qqp, .gptcache:
             let json: JSONValue
