@@ -243,6 +243,18 @@ struct GatewayLiveTests {
         #expect(try await get(gateway.url + "/metrics").status == 200, "metrics need no key")
     }
 
+    @Test func fastestPrefersTheLowLatencyMock() async throws {
+        let slow = try await startMock(["--latency-ms", "60"])
+        let quick = try await startMock(["--latency-ms", "1"])
+        let (gateway, _) = try await startGateway(config: "routing: { strategy: fastest }\nproviders:\n" + providerYAML("slow", port: slow.port, input: 0.1, output: 0.1)
+            + providerYAML("quick", port: quick.port, input: 5, output: 5))
+        var answeredBy: [String] = []
+        for i in 0..<8 {
+            answeredBy.append(try await post(gateway.url + "/v1/chat/completions", chatBody("latency probe \(i)")).headers["x-tollgate-provider"] ?? "")
+        }
+        #expect(answeredBy.suffix(5).allSatisfy { $0 == "quick" }, "\(answeredBy)")
+    }
+
     @Test func tenantsNeverShareEntries() async throws {
         let mock = try await startMock()
         setenv("TG_IT_KEY_A", "key-of-team-a", 1)

@@ -37,6 +37,22 @@ struct SemanticOfflineLiveTests {
         #expect(try await post(chat, withSystem).cache == "miss")
     }
 
+    @Test func tenantsNeverShareSemanticEntries() async throws {
+        let mock = try await startMock()
+        setenv("TG_IT_SEM_A", "semantic-key-a", 1)
+        setenv("TG_IT_SEM_B", "semantic-key-b", 1)
+        let keys = "keys:\n  - { key_env: TG_IT_SEM_A, tenant: a }\n  - { key_env: TG_IT_SEM_B, tenant: b }\n"
+        let (gateway, _) = try await startGateway(config: semanticYAML + keys + "providers:\n" + providerYAML("budget", port: mock.port))
+        let chat = gateway.url + "/v1/chat/completions"
+        let a = [("Authorization", "Bearer semantic-key-a")]
+        let b = [("Authorization", "Bearer semantic-key-b")]
+        #expect(try await post(chat, chatBody("What is the capital of France?"), headers: a).cache == "miss")
+        #expect(try await post(chat, chatBody("What's the capital city of France?"), headers: a).cache == "semantic-hit")
+        #expect(try await post(chat, chatBody("What's the capital city of France?"), headers: b).cache == "miss", "tenant b never sees a's entries")
+        #expect(try await post(chat, chatBody("What is the capital of France?"), headers: b).cache == "semantic-hit", "b's own entry, not a's")
+        #expect(try await upstreamCalls(mock) == 2)
+    }
+
     @Test func semanticEntriesSurviveARestart() async throws {
         let mock = try await startMock()
         let config = semanticYAML + "providers:\n" + providerYAML("budget", port: mock.port)
