@@ -65,7 +65,6 @@ struct CacheCommand: AsyncParsableCommand {
             let (_, store) = try location.load()
             let exact = ExactCache(store: store)
             let keys = try await exact.purge { e in (tenant.map { $0 == e.tenant } ?? true) && (model.map { $0 == e.model } ?? true) }
-            try await store.write(keys.map { .delete(.vectors, $0) })
             print("purged \(keys.count) entries")
         }
     }

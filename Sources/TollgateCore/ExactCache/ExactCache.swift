@@ -84,12 +84,7 @@ public struct ExactCache: Sendable {
         guard !ages.isEmpty else { return 0 }
         let n = max(1, Int(Double(ages.count) * min(1, fraction)))
         let doomed = Set(ages.sorted { $0.1 < $1.1 }.prefix(n).map(\.0))
-        var batch: [CacheWrite] = doomed.flatMap { [CacheWrite.delete(.entries, $0), .delete(.vectors, $0)] }
-        try store.scan(.aliases) { alias, target in
-            if let t = AliasTarget(decoding: target), doomed.contains(t.key) { batch.append(.delete(.aliases, alias)) }
-            return true
-        }
-        try await store.write(batch)
+        try await remove(doomed)
         return doomed.count
     }
 
@@ -98,40 +93,33 @@ public struct ExactCache: Sendable {
         try? await store.write([.put(.aliases, raw, target.encoded())])
     }
 
-    /// Removes the entries `matching` selects (and their aliases); returns their keys. The
-    /// caller removes their vectors from the semantic layer.
+    /// Removes the entries `matching` selects, with their aliases and persisted vectors;
+    /// returns their keys (the caller drops them from the in-memory semantic index).
     public func purge(matching: (CacheEntry) -> Bool) async throws -> [CacheKey] {
         var doomed = Set<CacheKey>()
         try store.scan(.entries) { key, value in
             if let e = CacheEntry(decoding: value), matching(e) { doomed.insert(key) }
             return true
         }
-        guard !doomed.isEmpty else { return [] }
-        var batch: [CacheWrite] = doomed.map { .delete(.entries, $0) }
+        try await remove(doomed)
+        return Array(doomed)
+    }
+
+    /// Removes entries older than the TTL; returns the keys that went.
+    @discardableResult
+    public func purgeExpired(ttlSeconds: Int, nowMs: Int64 = ExactCache.nowMs()) async throws -> [CacheKey] {
+        try await purge { nowMs - $0.createdMs >= Int64(ttlSeconds) * 1000 }
+    }
+
+    /// Deletes entries, their vectors and every alias pointing at them, in one batch.
+    func remove(_ doomed: Set<CacheKey>) async throws {
+        guard !doomed.isEmpty else { return }
+        var batch: [CacheWrite] = doomed.flatMap { [CacheWrite.delete(.entries, $0), .delete(.vectors, $0)] }
         try store.scan(.aliases) { alias, target in
             if let t = AliasTarget(decoding: target), doomed.contains(t.key) { batch.append(.delete(.aliases, alias)) }
             return true
         }
         try await store.write(batch)
-        return Array(doomed)
-    }
-
-    /// Removes entries older than the TTL (and their aliases); returns the keys that went.
-    @discardableResult
-    public func purgeExpired(ttlSeconds: Int, nowMs: Int64 = ExactCache.nowMs()) async throws -> [CacheKey] {
-        var expired = Set<CacheKey>()
-        try store.scan(.entries) { key, value in
-            if let e = CacheEntry(decoding: value), nowMs - e.createdMs >= Int64(ttlSeconds) * 1000 { expired.insert(key) }
-            return true
-        }
-        guard !expired.isEmpty else { return [] }
-        var batch: [CacheWrite] = expired.map { .delete(.entries, $0) }
-        try store.scan(.aliases) { alias, target in
-            if let t = AliasTarget(decoding: target), expired.contains(t.key) { batch.append(.delete(.aliases, alias)) }
-            return true
-        }
-        try await store.write(batch)
-        return Array(expired)
     }
 }
 
