@@ -1,0 +1,42 @@
+import Testing
+@testable import TollgateCore
+
+@Suite("Per-key limits")
+struct KeyLimitsTests {
+    @Test func requestsPerMinuteIsASlidingWindow() throws {
+        var key = KeyConfig(tenant: "t")
+        key.requestsPerMinute = 2
+        let limits = KeyLimits()
+        try limits.admitRequest(key, id: "k", now: 1000)
+        try limits.admitRequest(key, id: "k", now: 1030)
+        let e = #expect(throws: GatewayError.self) { try limits.admitRequest(key, id: "k", now: 1059) }
+        #expect(e?.status == .tooManyRequests && e?.retryAfter == 1)
+        try limits.admitRequest(key, id: "k", now: 1060.5)  // the first one left the window
+        try limits.admitRequest(key, id: "other", now: 1060.5)  // keys are counted apart
+    }
+
+    @Test func tokensPerMinuteReservesThenSettlesWithRealUsage() throws {
+        var key = KeyConfig(tenant: "t")
+        key.tokensPerMinute = 1000
+        let limits = KeyLimits()
+        try limits.admitUpstream(key, id: "k", estimatedTokens: 600, now: 0)
+        #expect(throws: GatewayError.self) { try limits.admitUpstream(key, id: "k", estimatedTokens: 600, now: 1) }
+        limits.settle(key, id: "k", estimatedTokens: 600, actualTokens: 100, costUSD: 0, now: 2)  // it used far less
+        try limits.admitUpstream(key, id: "k", estimatedTokens: 600, now: 3)
+        let e = #expect(throws: GatewayError.self) { try limits.admitUpstream(key, id: "k", estimatedTokens: 600, now: 4) }
+        #expect(e?.code == "rate_limit_exceeded" && (e?.retryAfter ?? 0) > 0)
+        try limits.admitUpstream(key, id: "k", estimatedTokens: 600, now: 70)  // a minute later
+    }
+
+    @Test func dailyBudgetResetsAtUTCMidnight() throws {
+        var key = KeyConfig(tenant: "t")
+        key.usdPerDay = 1
+        let limits = KeyLimits()
+        let day = 20_000.0 * 86_400
+        try limits.admitUpstream(key, id: "k", estimatedTokens: 10, now: day + 10)
+        limits.settle(key, id: "k", estimatedTokens: 10, actualTokens: 10, costUSD: 1.5, now: day + 11)
+        let e = #expect(throws: GatewayError.self) { try limits.admitUpstream(key, id: "k", estimatedTokens: 10, now: day + 12) }
+        #expect(e?.code == "budget_exceeded" && e?.retryAfter == 86_400 - 12)
+        try limits.admitUpstream(key, id: "k", estimatedTokens: 10, now: day + 86_400)
+    }
+}
