@@ -31,6 +31,7 @@ import Testing
         let t = BenchStats.sweep("0.80:0.98:0.02")
         #expect(t?.count == 10 && t?.first == 0.8 && t?.last == 0.98)
         #expect(BenchStats.sweep("0.9:0.9:0.01") == [0.9])
+        #expect(BenchStats.threshold(0.92) == "0.92" && BenchStats.threshold(0.925) == "0.925" && BenchStats.threshold(0.8) == "0.80")
         for bad in ["0.9:0.8:0.01", "0.8:0.9", "0.8:0.9:0", "a:b:c", "0.5:1.5:0.1"] { #expect(BenchStats.sweep(bad) == nil) }
     }
 

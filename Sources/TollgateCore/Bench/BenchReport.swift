@@ -123,8 +123,8 @@ public enum BenchReport {
     /// report.md of one run.
     public static func markdown(_ run: BenchRun, _ s: BenchSummary, _ c: BenchContext) -> String {
         var md = preamble(c, title: "Hit-ratio benchmark")
-        md += String(format: "Threshold %.2f, look-alike guard %@; %.1f s wall time (%.0f requests/s).\n\n",
-                     run.threshold, run.guardOn ? "on" : "off (threshold alone)", run.wallSeconds, Double(s.requests) / max(run.wallSeconds, 1e-9))
+        md += "Threshold \(BenchStats.threshold(run.threshold)), " + String(format: "look-alike guard %@; %.1f s wall time (%.0f requests/s).\n\n",
+                     run.guardOn ? "on" : "off (threshold alone)", run.wallSeconds, Double(s.requests) / max(run.wallSeconds, 1e-9))
         md += table(s) + "\n## Latency (ms)\n\n"
         if run.embeddingsReused { md += "Embeddings were reused from an earlier run of the sweep: the embedding times below are not real.\n\n" }
         md += latencyTable(s) + "\n" + definitions
@@ -141,7 +141,7 @@ public enum BenchReport {
 
     /// A few lines for stdout.
     public static func text(_ run: BenchRun, _ s: BenchSummary) -> String {
-        var out = String(format: "threshold %.2f, guard %@: %d requests in %.1f s\n", run.threshold, run.guardOn ? "on" : "off", s.requests, run.wallSeconds)
+        var out = "threshold \(BenchStats.threshold(run.threshold)), guard \(run.guardOn ? "on" : "off"): " + String(format: "%d requests in %.1f s\n", s.requests, run.wallSeconds)
         out += "  hits \(s.hits) (exact \(s.exactHits), semantic \(s.semanticHits): \(s.semanticCorrect) correct, \(s.semanticWrong) wrong), misses \(s.misses), errors \(s.errors)\n"
         out += "  wrong: \(pct(s.semanticWrongShare)) of semantic hits, \(pct(s.wrongOfRequests)) of requests\n"
         out += "  achievable \(s.achievable); correct hits vs achievable \(pct(s.hitsOfAchievable))\n"

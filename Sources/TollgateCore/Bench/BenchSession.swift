@@ -31,7 +31,7 @@ public enum BenchSession {
         do {
             for t in thresholds {
                 for g in guards {
-                    let label = String(format: "threshold %.2f, guard %@", t ?? runner.configuredThreshold, g ? "on" : "off")
+                    let label = "threshold \(BenchStats.threshold(t ?? runner.configuredThreshold)), guard \(g ? "on" : "off")"
                     var run = try await runner.run(threshold: t, guardOn: g, upstream: upstream) { n in progress?("\(label): \(n)/\(workload.count)") }
                     run.embeddingsReused = reuseEmbeddings && !points.isEmpty && runner.semanticOn
                     let point = SweepPoint(run: run, summary: BenchSummary(run))
@@ -65,7 +65,7 @@ public enum BenchSession {
             + String(format: "default threshold %.2f ringed", marked)
         try SweepPlot.svg(points, title: title, subtitle: subtitle, marked: marked).write(toFile: dir + "/sweep.svg", atomically: true, encoding: .utf8)
         for p in points {
-            let name = String(format: "wrong-hits-%.2f-%@.jsonl", p.run.threshold, p.run.guardOn ? "guard" : "alone")
+            let name = "wrong-hits-\(BenchStats.threshold(p.run.threshold))-\(p.run.guardOn ? "guard" : "alone").jsonl"
             try BenchReport.wrongHits(p.run, context).map { $0.jsonString + "\n" }.joined().write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
         }
     }

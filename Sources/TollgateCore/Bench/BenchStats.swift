@@ -68,6 +68,11 @@ public enum BenchStats {
     /// Six significant decimals, enough for ratios and milliseconds in a report.
     public static func round(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
 
+    /// A threshold as text: two decimals, three when it needs them (0.925).
+    public static func threshold(_ t: Double) -> String {
+        abs(t * 100 - (t * 100).rounded()) < 1e-6 ? String(format: "%.2f", t) : String(format: "%.3f", t)
+    }
+
     /// A threshold range `FROM:TO:STEP` (inclusive, rounded to 4 decimals).
     public static func sweep(_ spec: String) -> [Double]? {
         let parts = spec.split(separator: ":").map { Double($0.trimmingCharacters(in: .whitespaces)) }

@@ -15,7 +15,7 @@ public enum BenchSweepReport {
         for p in points.sorted(by: { ($0.run.threshold, $0.run.guardOn ? 1 : 0) < ($1.run.threshold, $1.run.guardOn ? 1 : 0) }) {
             let s = p.summary
             let isMarked = abs(p.run.threshold - marked) < 1e-9
-            let th = String(format: "%.2f", p.run.threshold) + (isMarked ? " **(default)**" : "")
+            let th = BenchStats.threshold(p.run.threshold) + (isMarked ? " **(default)**" : "")
             let wrongPct = s.wrongOfRequests.value.map { String(format: "%.2f %%", 100 * $0) } ?? "n/a"
             let refused = p.run.guardOn ? "\(s.refusedOtherClass) / \(s.refusedSameClass)" : "—"
             t += "| \(th) | \(p.run.guardOn ? "on" : "off") | \(s.semanticHits) | \(s.semanticCorrect) | \(s.semanticWrong) | \(ratio(s.semanticCorrectShare)) | \(wrongPct) | \(ratio(s.hitsOfAchievable)) | \(refused) |\n"

@@ -73,7 +73,7 @@ public enum SweepPlot {
 
     static func ticks(_ r: ClosedRange<Double>, step: Double) -> [Double] {
         var out: [Double] = []
-        var t = (r.lowerBound / step).rounded(.up) * step
+        var t = (r.lowerBound / step - 1e-9).rounded(.up) * step
         while t <= r.upperBound + 1e-9 { out.append((t * 1000).rounded() / 1000); t += step }
         return out
     }
@@ -86,8 +86,10 @@ public enum SweepPlot {
         let tMin = thresholds.min() ?? 0.8, tMax = thresholds.max() ?? 1
         let precisions = points.compactMap { $0.precisionCI?.low } + points.compactMap(\.precision)
         let yLow = max(0, ((precisions.min() ?? 0.5) * 10).rounded(.down) / 10)
-        let xHigh = min(1, max(0.1, ((points.compactMap(\.hitRatio).max() ?? 0.5) * 10).rounded(.up) / 10))
-        let left = Panel(x: 80, y: 90, w: 440, h: 340, xr: 0...xHigh, yr: yLow...(1 + (1 - yLow) * 0.06))
+        let ratios = points.compactMap(\.hitRatio)
+        let xHigh = min(1, max(0.1, ((ratios.max() ?? 0.5) * 10).rounded(.up) / 10))
+        let xLow = min(xHigh - 0.1, max(0, ((ratios.min() ?? 0) * 10).rounded(.down) / 10 - 0.1))
+        let left = Panel(x: 80, y: 90, w: 440, h: 340, xr: xLow...xHigh, yr: yLow...(1 + (1 - yLow) * 0.06))
         let tPad = max(0.005, (tMax - tMin) * 0.04)
         let right = Panel(x: 640, y: 90, w: 440, h: 340, xr: (tMin - tPad)...(tMax + tPad), yr: 0...1.06)
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1140\" height=\"560\" viewBox=\"0 0 1140 560\" font-family=\"Helvetica, Arial, sans-serif\">\n"
@@ -98,7 +100,7 @@ public enum SweepPlot {
         // Left: precision against hit ratio.
         s += text(left.x + left.w / 2, left.y - 12, "Precision vs hit ratio (one point per threshold)", size: 13, anchor: "middle", weight: "bold")
         s += axes(left, xTitle: "hit ratio: correct hits / achievable requests", yTitle: "precision: correct / semantic hits",
-                  xTicks: ticks(left.xr, step: xHigh > 0.5 ? 0.1 : 0.05), yTicks: ticks(yLow...1, step: 1 - yLow > 0.5 ? 0.1 : 0.05))
+                  xTicks: ticks(left.xr, step: xHigh - xLow > 0.5 ? 0.1 : 0.05), yTicks: ticks(yLow...1, step: 1 - yLow > 0.5 ? 0.1 : 0.05))
         if left.yr.contains(0.97) {
             s += line(left.x, left.py(0.97), left.x + left.w, left.py(0.97), color: "#2e8b57", dash: "2,3")
             s += text(left.x + 4, left.py(0.97) + 13, "target: wrong ≤ 3 % of semantic hits", size: 10, color: "#2e8b57")
@@ -109,14 +111,17 @@ public enum SweepPlot {
                 return (left.px(x), left.py(y), p)
             }
             s += polyline(pts.map { ($0.0, $0.1) }, color: color, dash: dash)
-            for (k, (x, y, p)) in pts.enumerated() {
+            var lastLabel: (Double, Double)?
+            for (x, y, p) in pts {
                 if let ci = p.precisionCI { s += line(x, left.py(ci.low), x, left.py(ci.high), color: color, width: 1) }
                 s += marker(x, y, color: color, shape: shape)
                 let isMarked = abs(p.run.threshold - marked) < 1e-9
                 if isMarked { s += "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"9\" fill=\"none\" stroke=\"#111\" stroke-width=\"1.5\"/>\n" }
-                // Every other threshold is labelled (and the default), so that labels do not collide.
-                if isMarked || k % 2 == 0 {
-                    s += text(x + 6, y + dy, String(format: "%.2f", p.run.threshold) + (isMarked ? " (default)" : ""), size: isMarked ? 11 : 9,
+                // A threshold is labelled unless its point is close to the last labelled one (the default always is).
+                let far = lastLabel.map { abs($0.0 - x) > 34 || abs($0.1 - y) > 14 } ?? true
+                if isMarked || far {
+                    lastLabel = (x, y)
+                    s += text(x + 6, y + dy, BenchStats.threshold(p.run.threshold) + (isMarked && p.run.guardOn ? " (default)" : ""), size: isMarked ? 11 : 9,
                               weight: isMarked ? "bold" : "normal", color: color)
                 }
             }
@@ -135,9 +140,13 @@ public enum SweepPlot {
             s += polyline(hit, color: color, dash: dash == nil ? "2,3" : "8,3,2,3")
             for (x, y) in prec { s += marker(x, y, color: color, shape: "circle") }
             for (x, y) in hit { s += marker(x, y, color: color, shape: "triangle") }
-            if dash == nil, let p = prec.last, let h = hit.last {
-                s += text(p.0 - 8, p.1 + (p.1 > h.1 ? 18 : -10), "precision", size: 11, anchor: "end", weight: "bold", color: "#444")
-                s += text(h.0 - 8, h.1 + (p.1 > h.1 ? -10 : 18), "hit ratio", size: 11, anchor: "end", weight: "bold", color: "#444")
+            // Name the guard's two curves at the end where they are furthest apart.
+            if dash == nil, let p0 = prec.first, let h0 = hit.first, let p1 = prec.last, let h1 = hit.last {
+                let atEnd = abs(p1.1 - h1.1) >= abs(p0.1 - h0.1)
+                let (p, h) = atEnd ? (p1, h1) : (p0, h0)
+                let (dx, anchor) = atEnd ? (-8.0, "end") : (8.0, "start")
+                s += text(p.0 + dx, p.1 + (p.1 > h.1 ? 18 : -10), "precision", size: 11, anchor: anchor, weight: "bold", color: "#444")
+                s += text(h.0 + dx, h.1 + (p.1 > h.1 ? -10 : 18), "hit ratio", size: 11, anchor: anchor, weight: "bold", color: "#444")
             }
         }
 
