@@ -90,6 +90,20 @@ final class TollgateProcess: @unchecked Sendable {
     deinit { stop() }
 }
 
+/// Runs `tollgate ARGS` to completion; returns its exit status and what it wrote to stderr.
+func runTollgate(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: tollgateBinary)
+    p.arguments = arguments
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, text)
+}
+
 /// Starts a mock provider on a free port.
 func startMock(_ extra: [String] = []) async throws -> TollgateProcess {
     try await TollgateProcess(["mock-provider", "--port", "0"] + extra)

@@ -22,15 +22,8 @@ struct LifecycleLiveTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-cfg-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try "listen: { port: 8080 }\ncache: { ttl_secondz: 5 }\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tollgateBinary)
-        p.arguments = ["serve", "--config", dir + "/bad.yaml"]
-        let err = Pipe()
-        p.standardError = err
-        try p.run()
-        p.waitUntilExit()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationStatus != 0)
+        let (status, text) = try runTollgate(["serve", "--config", dir + "/bad.yaml"])
+        #expect(status != 0)
         #expect(text.contains("bad.yaml:2") && text.contains("cache.ttl_secondz"), "\(text)")
     }
 

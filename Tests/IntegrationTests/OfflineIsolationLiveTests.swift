@@ -71,12 +71,7 @@ struct OfflineIsolationLiveTests {
         for q in ["alpha question", "beta question", "gamma question"] { _ = try await post(gateway.url + "/v1/chat/completions", chatBody(q)) }
         gateway.stop()
         let fixtures = dir + "/exported"
-        let export = Process()
-        export.executableURL = URL(fileURLWithPath: tollgateBinary)
-        export.arguments = ["cache", "export", fixtures, "--config", dir + "/tollgate.yaml"]
-        try export.run()
-        export.waitUntilExit()
-        #expect(export.terminationStatus == 0)
+        #expect(try runTollgate(["cache", "export", fixtures, "--config", dir + "/tollgate.yaml"]).status == 0)
         let (loaded, problems) = try FixtureLoader.load(directory: fixtures)
         #expect(loaded.count == 3 && problems.isEmpty)
         #expect(Set(loaded.map { $0.provider }) == ["budget"])
@@ -84,12 +79,7 @@ struct OfflineIsolationLiveTests {
         // Into a fresh cache: the imported answers are hits with no upstream call.
         let (fresh, freshDir) = try await startGateway(config: config)
         fresh.stop()
-        let importer = Process()
-        importer.executableURL = URL(fileURLWithPath: tollgateBinary)
-        importer.arguments = ["cache", "import", fixtures, "--config", freshDir + "/tollgate.yaml"]
-        try importer.run()
-        importer.waitUntilExit()
-        #expect(importer.terminationStatus == 0)
+        #expect(try runTollgate(["cache", "import", fixtures, "--config", freshDir + "/tollgate.yaml"]).status == 0)
         let (again, _) = try await startGateway(config: config, dataDir: freshDir)
         let calls = try await upstreamCalls(mock)
         for q in ["alpha question", "beta question", "gamma question"] {
