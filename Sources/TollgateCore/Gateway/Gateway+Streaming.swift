@@ -24,9 +24,8 @@ extension Gateway {
 
     /// A streamed miss: forward the upstream's chunks as they arrive, assemble the answer, and
     /// store it only if the stream ended cleanly. A client that goes away stops the upstream.
-    func streamMiss(_ request: ChatRequest, tenant: String, key: CacheKey, alias: (CacheKey, AliasTarget), prompt: SemanticPrompt?,
+    func streamMiss(_ request: ChatRequest, tenant: String, canonical: [UInt8], key: CacheKey, alias: (CacheKey, AliasTarget), prompt: SemanticPrompt?,
                     directives: CacheDirectives, requestID: String, settle: @escaping @Sendable (Int, Double) -> Void) async throws(GatewayError) -> GatewayResponse {
-        let canonical = request.canonicalBytes
         let clients = self.clients
         let candidate: Candidate
         let source: ChunkSource

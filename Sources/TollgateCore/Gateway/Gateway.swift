@@ -111,7 +111,7 @@ public final class Gateway: Sendable {
         }
 
         if request.stream {
-            return try await streamMiss(request, tenant: tenant, key: key, alias: (rawKey, target), prompt: prompt, directives: directives, requestID: requestID, settle: settle)
+            return try await streamMiss(request, tenant: tenant, canonical: canonical, key: key, alias: (rawKey, target), prompt: prompt, directives: directives, requestID: requestID, settle: settle)
         }
 
         // 5. Upstream: cheapest capable provider, fallback on failure. Identical concurrent
@@ -119,18 +119,17 @@ public final class Gateway: Sendable {
         if directives.lookup {
             guard await flights.join(key) else {
                 if let entry = exact.lookup(key, freshness: freshness) { settle(0, 0); return hit(entry) }
-                return try await upstream(request, tenant: tenant, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
+                return try await upstream(request, tenant: tenant, canonical: canonical, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
             }
             defer { flights.finish(key) }
-            return try await upstream(request, tenant: tenant, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
+            return try await upstream(request, tenant: tenant, canonical: canonical, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
         }
-        return try await upstream(request, tenant: tenant, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
+        return try await upstream(request, tenant: tenant, canonical: canonical, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
     }
 
     /// Calls the providers and writes the answer back to both layers.
-    private func upstream(_ request: ChatRequest, tenant: String, key: CacheKey, rawKey: CacheKey, target: AliasTarget, prompt: SemanticPrompt?,
+    private func upstream(_ request: ChatRequest, tenant: String, canonical: [UInt8], key: CacheKey, rawKey: CacheKey, target: AliasTarget, prompt: SemanticPrompt?,
                           directives: CacheDirectives, requestID: String, settle: @Sendable (Int, Double) -> Void) async throws(GatewayError) -> GatewayResponse {
-        let canonical = request.canonicalBytes
         let clients = self.clients
         let started = ContinuousClock.now
         let candidate: Candidate
