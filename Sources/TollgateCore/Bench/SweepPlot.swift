@@ -74,7 +74,7 @@ public enum SweepPlot {
     static func ticks(_ r: ClosedRange<Double>, step: Double) -> [Double] {
         var out: [Double] = []
         var t = (r.lowerBound / step - 1e-9).rounded(.up) * step
-        while t <= r.upperBound + 1e-9 { out.append((t * 1000).rounded() / 1000); t += step }
+        while t <= r.upperBound + 1e-9 { out.append((t * 1000).rounded() / 1000 + 0); t += step }  // + 0: no "-0.00"
         return out
     }
 
