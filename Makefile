@@ -6,7 +6,7 @@ VENV     ?= .venv
 PY       := $(VENV)/bin/python
 BIN      := .build/debug/tollgate
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PKGS := pkg-config libcurl4-openssl-dev liblmdb-dev libblas-dev libopenblas0-pthread
+APT_PKGS := pkg-config libcurl4-openssl-dev liblmdb-dev libblas-dev libopenblas0-pthread postgresql
 
 MODEL_DIR ?= .models/all-MiniLM-L6-v2
 # One OpenBLAS thread per call: embeddings are small products, and the server has its own threads.
@@ -16,7 +16,8 @@ export OPENBLAS_NUM_THREADS ?= 1
 
 all: build
 
-## deps: Debian packages for the C libraries (OpenBLAS so that libblas resolves to it) and the venv.
+## deps: Debian packages for the C libraries (OpenBLAS so that libblas resolves to it), PostgreSQL
+## (the shared tier's tests start a throwaway cluster with scripts/pg.sh) and the venv.
 deps: apt-deps venv
 
 apt-deps:

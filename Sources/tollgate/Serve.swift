@@ -65,7 +65,22 @@ struct Serve: AsyncParsableCommand {
             recorder = try FixtureRecorder(directory: record)
             logger.info("recording upstream exchanges to \(recorder!.path)")
         }
-        let gateway = Gateway(config: cfg, store: store, semantic: semantic, offline: fixtureSet, recorder: recorder, logger: logger)
+        var shared: SharedTier?
+        if let s = cfg.cache.shared, !isOffline {
+            do {
+                guard let text = ProcessInfo.processInfo.environment[s.urlEnv], !text.isEmpty else {
+                    throw SharedTierError.config("cache.shared: the environment variable \(s.urlEnv) (a postgres://user:password@host:port/db URL) is not set")
+                }
+                let url = try PostgresURL(text)
+                shared = try SharedTier(url: url, local: ExactCache(store: store, logger: logger), semantic: semantic, ttlSeconds: cfg.cache.ttlSeconds,
+                                        readTimeoutMs: s.readTimeoutMs, claimWaitMs: s.waitMs, logger: logger)
+                logger.info("shared tier: PostgreSQL at \(url) (from \(s.urlEnv))")
+            } catch {
+                FileHandle.standardError.write(Data("tollgate: configuration error: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+        let gateway = Gateway(config: cfg, store: store, semantic: semantic, offline: fixtureSet, recorder: recorder, shared: shared, logger: logger)
         for key in cfg.keys {
             if let env = key.keyEnv, ProcessInfo.processInfo.environment[env]?.isEmpty ?? true {
                 logger.warning("key for tenant \(key.tenant): environment variable \(env) is not set; that key cannot be used")
@@ -80,7 +95,8 @@ struct Serve: AsyncParsableCommand {
         }
         let host = cfg.listen.host
         let metrics = Observability.bootstrap()
-        let app = GatewayServer.application(gateway: gateway, host: host, port: cfg.listen.port, logger: logger, metrics: metrics) { port in
+        let app = GatewayServer.application(gateway: gateway, host: host, port: cfg.listen.port, logger: logger, metrics: metrics,
+                                            services: shared.map { [$0] } ?? []) { port in
             say("tollgate listening on http://\(host):\(port)")
             say("try: curl -s http://\(host):\(port)/v1/chat/completions -H 'Content-Type: application/json' -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"\(Serve.examplePrompt)\"}]}'")
         }

@@ -31,6 +31,10 @@ public struct GatewayConfig: Sendable {
     public struct Shared: Sendable {
         public var kind = "postgres"
         public var urlEnv = "TOLLGATE_PG_URL"
+        /// How long an LMDB miss may wait for PostgreSQL before it counts as a miss.
+        public var readTimeoutMs = 250
+        /// How long a node waits for another node's in-flight upstream call for the same key.
+        public var waitMs = 10_000
     }
 
     /// Cache settings.

@@ -8,6 +8,8 @@ public enum CacheTable: String, Sendable, CaseIterable {
     case aliases
     /// Exact key → the prompt's vector and namespace (the semantic layer's rows).
     case vectors
+    /// Small named values of the node itself (the shared tier's fill cursor).
+    case meta
 }
 
 /// One change in a write batch.

@@ -41,8 +41,7 @@ extension Gateway {
         headers[GatewayResponse.Header.cache] = directives.lookup ? "miss" : "bypass"
         headers[GatewayResponse.Header.provider] = candidate.provider.name
         // The cost is not known yet: no x-tollgate-cost-usd here; it is logged and stored.
-        let exact = self.exact
-        let semantic = self.semantic
+        let gateway = self
         let recorder = self.recorder
         let requestBody = request.body
         let logger = self.logger
@@ -94,7 +93,7 @@ extension Gateway {
                     let entry = CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: promptTokens, completionTokens: completionTokens,
                                            provider: candidate.provider.name, model: completion["model"]?.stringValue ?? candidate.model.upstream,
                                            tenant: tenant, request: canonical, body: ByteBuffer(bytes: completion.jsonBytes))
-                    if await exact.store(entry, key: key, alias: alias), let prompt, let semantic { await semantic.add(prompt, key: key) }
+                    await gateway.writeBack(entry, key: key, alias: alias, prompt: prompt)
                 }
                 recorder?.record(Fixture(recordedAt: Date(), tenant: tenant, request: requestBody, provider: candidate.provider.name,
                                          providerKind: candidate.provider.kind.rawValue, model: completion["model"]?.stringValue ?? candidate.model.upstream,

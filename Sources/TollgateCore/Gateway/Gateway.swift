@@ -16,6 +16,8 @@ public final class Gateway: Sendable {
     public let offline: FixtureSet?
     /// Record mode: every upstream exchange is also written here.
     public let recorder: FixtureRecorder?
+    /// The cache shared with other nodes through PostgreSQL; nil on a single node.
+    public let shared: SharedTier?
     let clients: [String: any ProviderClient]
     let flights = SingleFlight()
     let limits = KeyLimits()
@@ -25,8 +27,9 @@ public final class Gateway: Sendable {
     static let chatEndpoint = "/v1/chat/completions"
 
     public init(config: GatewayConfig, store: any CacheStore, semantic: SemanticCache? = nil, offline: FixtureSet? = nil,
-                recorder: FixtureRecorder? = nil, curl: CurlClient = .shared, logger: Logger = Logger(label: "tollgate")) {
+                recorder: FixtureRecorder? = nil, shared: SharedTier? = nil, curl: CurlClient = .shared, logger: Logger = Logger(label: "tollgate")) {
         self.config = config
+        self.shared = shared
         self.semantic = semantic
         self.offline = offline
         self.recorder = recorder
@@ -79,6 +82,11 @@ public final class Gateway: Sendable {
             if directives.store { await exact.addAlias(rawKey, target) }
             return request.stream ? replay(entry, includeUsage: request.includeUsage) : hit(entry)
         }
+        // 3b. The shared tier (other nodes' answers), when LMDB does not have the key yet.
+        if directives.lookup, let shared, let entry = await shared.lookup(key: key, tenant: tenant, freshness: freshness) {
+            if directives.store { await exact.addAlias(rawKey, target) }
+            return request.stream ? replay(entry, includeUsage: request.includeUsage) : hit(entry)
+        }
         // 4. Semantic cache: the same question in other words, in the same namespace.
         var prompt: SemanticPrompt?
         if directives.mode == .semantic, let semantic, let p = await semantic.prompt(endpoint: Gateway.chatEndpoint, tenant: tenant, request: request) {
@@ -122,7 +130,21 @@ public final class Gateway: Sendable {
                 return try await upstream(request, tenant: tenant, canonical: canonical, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
             }
             defer { flights.finish(key) }
-            return try await upstream(request, tenant: tenant, canonical: canonical, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
+            // Across nodes: the first node to claim the key calls upstream; the others wait for its answer.
+            guard let shared else {
+                return try await upstream(request, tenant: tenant, canonical: canonical, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
+            }
+            if let entry = await shared.awaitOtherNode(key: key, tenant: tenant, freshness: freshness) {
+                settle(0, 0)
+                if directives.store { await exact.addAlias(rawKey, target) }
+                return hit(entry)
+            }
+            do {
+                return try await upstream(request, tenant: tenant, canonical: canonical, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
+            } catch {
+                shared.release(key: key)
+                throw error
+            }
         }
         return try await upstream(request, tenant: tenant, canonical: canonical, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
     }
@@ -155,7 +177,7 @@ public final class Gateway: Sendable {
         if directives.store {
             let entry = CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: answer.promptTokens, completionTokens: answer.completionTokens,
                                    provider: candidate.provider.name, model: answer.model, tenant: tenant, request: canonical, body: bytes)
-            if await exact.store(entry, key: key, alias: (rawKey, target)), let prompt, let semantic { await semantic.add(prompt, key: key) }
+            await writeBack(entry, key: key, alias: (rawKey, target), prompt: prompt)
         }
         recorder?.record(Fixture(recordedAt: Date(), tenant: tenant, request: request.body, provider: candidate.provider.name,
                                  providerKind: candidate.provider.kind.rawValue, model: answer.model, response: answer.body,
@@ -167,6 +189,13 @@ public final class Gateway: Sendable {
         headers[GatewayResponse.Header.provider] = candidate.provider.name
         headers[GatewayResponse.Header.cost] = Money.format(cost)
         return GatewayResponse(headers: headers, body: bytes)
+    }
+
+    /// Writes a fresh, complete answer to LMDB, the semantic index and (queued) the shared tier.
+    func writeBack(_ entry: CacheEntry, key: CacheKey, alias: (CacheKey, AliasTarget)?, prompt: SemanticPrompt?) async {
+        guard await exact.store(entry, key: key, alias: alias) else { return }
+        if let prompt, let semantic { await semantic.add(prompt, key: key) }
+        shared?.publish(key: key, entry: entry, prompt: prompt)
     }
 
     /// Answers from a fixture (exact, then semantic) or a 503 that says how to record one.

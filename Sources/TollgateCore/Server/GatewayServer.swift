@@ -64,10 +64,11 @@ public enum GatewayServer {
     /// Builds the application listening on `host:port`. `onListening` gets the bound port
     /// (useful with port 0).
     public static func application(gateway: Gateway, host: String, port: Int, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
-                                   onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+                                   services: [any Service] = [], onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: router(gateway: gateway, metrics: metrics),
             configuration: .init(address: .hostname(host, port: port), serverName: "tollgate"),
+            services: services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger)
     }

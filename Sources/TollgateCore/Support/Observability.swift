@@ -73,4 +73,15 @@ public enum Observability {
         Gauge(label: "tollgate_cache_vectors").record(vectors)
         Gauge(label: "tollgate_cache_bytes").record(bytes)
     }
+
+    /// Shared tier events: `tollgate_shared_events_total{event}` (hit, miss, written, followed,
+    /// waited, dropped, error).
+    static func shared(_ event: String, count: Int = 1) {
+        Counter(label: "tollgate_shared_events_total", dimensions: [("event", event)]).increment(by: count)
+    }
+
+    /// `tollgate_shared_up`: 1 while PostgreSQL answers, 0 while the node runs without it.
+    static func sharedUp(_ up: Bool) {
+        Gauge(label: "tollgate_shared_up").record(up ? 1 : 0)
+    }
 }
