@@ -73,7 +73,7 @@ struct Serve: AsyncParsableCommand {
                 }
                 let url = try PostgresURL(text)
                 shared = try SharedTier(url: url, local: ExactCache(store: store, logger: logger), semantic: semantic, ttlSeconds: cfg.cache.ttlSeconds,
-                                        readTimeoutMs: s.readTimeoutMs, claimWaitMs: s.waitMs, logger: logger)
+                                        readTimeoutMs: s.readTimeoutMs, claimWaitMs: s.waitMs, follow: s.follow, logger: logger)
                 logger.info("shared tier: PostgreSQL at \(url) (from \(s.urlEnv))")
             } catch {
                 FileHandle.standardError.write(Data("tollgate: configuration error: \(error)\n".utf8))

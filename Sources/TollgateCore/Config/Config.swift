@@ -35,6 +35,9 @@ public struct GatewayConfig: Sendable {
         public var readTimeoutMs = 250
         /// How long a node waits for another node's in-flight upstream call for the same key.
         public var waitMs = 10_000
+        /// Copy every other node's entry and vector into this node (needed for semantic hits
+        /// across nodes); false: read other nodes' answers from PostgreSQL on demand, exact only.
+        public var follow = true
     }
 
     /// Cache settings.

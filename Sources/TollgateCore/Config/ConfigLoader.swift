@@ -61,12 +61,13 @@ public enum ConfigLoader {
                 }
             }
             if let s = try cache.child("shared") {
-                try s.allowOnly(["kind", "url_env", "read_timeout_ms", "wait_ms"])
+                try s.allowOnly(["kind", "url_env", "read_timeout_ms", "wait_ms", "follow"])
                 var shared = GatewayConfig.Shared()
                 if let v = try s.string("kind", oneOf: ["postgres"]) { shared.kind = v }
                 if let v = try s.string("url_env") { shared.urlEnv = v }
                 if let v = try s.int("read_timeout_ms", in: 1...60_000) { shared.readTimeoutMs = v }
                 if let v = try s.int("wait_ms", in: 0...600_000) { shared.waitMs = v }
+                if let v = try s.bool("follow") { shared.follow = v }
                 config.cache.shared = shared
             }
         }

@@ -27,6 +27,8 @@ public final class SharedTier: Service, Sendable {
     let readTimeout: Duration
     /// How long a node waits for another node's identical upstream call.
     let claimWait: Duration
+    /// Whether this node copies every other node's entries (see `GatewayConfig.Shared.follow`).
+    let following: Bool
     /// Most rows kept queued while PostgreSQL is unreachable; beyond it the oldest are dropped.
     static let maxPending = 10_000
     static let batch = 200
@@ -42,7 +44,8 @@ public final class SharedTier: Service, Sendable {
     let waiters = FillWaiters()
 
     public init(url: PostgresURL, local: ExactCache, semantic: SemanticCache?, ttlSeconds: Int, readTimeoutMs: Int = 250, claimWaitMs: Int = 10_000,
-                logger: Logger) throws {
+                follow: Bool = true, logger: Logger) throws {
+        self.following = follow
         store = try SharedStore(url: url, logger: logger)
         self.local = local
         self.semantic = semantic
@@ -97,7 +100,7 @@ public final class SharedTier: Service, Sendable {
     /// the same key is in flight — waits for its answer (up to `claimWait`). Returns that answer,
     /// or nil to go upstream.
     public func awaitOtherNode(key: CacheKey, tenant: String, freshness: Freshness) async -> CacheEntry? {
-        guard available else { return nil }
+        guard available, following else { return nil }  // the wait ends on a followed fill
         do {
             let (store, node, seconds) = (self.store, self.node, Double(claimWait.components.seconds) + 1)
             if try await deadline(readTimeout, "claim", { try await store.claim(key: key, node: node, seconds: seconds) }) { return nil }
@@ -145,9 +148,10 @@ public final class SharedTier: Service, Sendable {
             do {
                 let instance = try await store.migrate()
                 state.withLock { $0.instance = instance }
+                // The LISTEN connection is also the liveness check, followed or not.
                 try await store.listen {
                     self.markAvailable()
-                    await self.follow()
+                    if self.following { await self.follow() }
                 }
                 backoff = .milliseconds(100)
             } catch {
