@@ -27,6 +27,9 @@ case "$cmd" in
       head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/password"
       python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' > "$dir/port"
       chmod 644 "$dir/password" "$dir/port"
+      if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -r "$dir/password"; then
+        echo "pg.sh: the postgres user cannot reach $dir (a parent folder is not world-searchable)" >&2; exit 1
+      fi
       as_owner "$bindir/initdb" -D "$dir/data" -U tollgate --pwfile="$dir/password" --auth=scram-sha-256 \
         --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
       fresh=1

@@ -2,7 +2,8 @@
 
 1. Exact hit served from PostgreSQL (the node's LMDB does not have the key) vs from LMDB, in one
    run: node B runs with `follow: false`, so the first request for each key is read from
-   PostgreSQL (and copied into LMDB) and the second, right after it, is an LMDB hit.
+   PostgreSQL (and then copied into LMDB, off the response path) and the second, once the copy
+   is there, is an LMDB hit.
 2. Time from a write on node A to a semantic hit on node C (`follow: true`): A answers a new
    prompt (a miss); from that answer, C's index is polled until the vector arrives, then a
    reworded prompt is sent to C and must be a semantic hit.
@@ -36,6 +37,12 @@ class Client:
         r.read()
         return (time.perf_counter_ns() - t) / 1000, r.status, r.getheader("x-tollgate-cache")
 
+    def metric(self, pattern):
+        self.c.request("GET", "/metrics")
+        text = self.c.getresponse().read().decode()
+        m = re.search(pattern, text, re.M)
+        return float(m.group(1)) if m else 0.0
+
     def vectors(self):
         """Rows in the node's vectors table (from /metrics: a constant-time count, unlike /admin/stats)."""
         self.c.request("GET", "/metrics")
@@ -56,6 +63,7 @@ def main():
     ap.add_argument("--trials", type=int, default=100)
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="tollgate-shared-bench-")
+    os.chmod(tmp, 0o755)  # the server runs as the postgres user when we are root
     pg = os.path.join(tmp, "pg")
     url = subprocess.check_output(["bash", os.path.join(ROOT, "scripts/pg.sh"), "start", pg], text=True).strip()
     procs = []
@@ -92,15 +100,20 @@ def main():
             time.sleep(0.05)  # the writer is still draining its queue
         for p in prompts[:50]:  # warm-up: connections, code paths (not counted)
             B.chat(p); B.chat(p)
+        pg_hits_before = B.metric(r'^tollgate_shared_events_total\{event="hit"\} ([\d.]+)')
         from_pg, from_lmdb = [], []
         for p in prompts[50:]:
             us, st, cache = B.chat(p)
             assert st == 200 and cache == "hit", (st, cache)
             from_pg.append(us)
+            while B.metric(r"^tollgate_cache_entries ([\d.]+)") < len(from_pg) + 50:
+                pass  # the copy into B's LMDB happens after the answer (not timed)
             us, st, cache = B.chat(p)
             assert st == 200 and cache == "hit", (st, cache)
             from_lmdb.append(us)
         n = len(from_pg)
+        pg_hits = B.metric(r'^tollgate_shared_events_total\{event="hit"\} ([\d.]+)') - pg_hits_before
+        print(f"node B served {pg_hits:.0f} hits from PostgreSQL for {n} first requests (the second of each pair came from LMDB: {pg_hits == n})")
         print(f"exact hit over HTTP, {n} keys, client-measured latency (µs):")
         print(f"  from LMDB        p50 {pct(from_lmdb, 50):8.0f}  p99 {pct(from_lmdb, 99):8.0f}")
         print(f"  from PostgreSQL  p50 {pct(from_pg, 50):8.0f}  p99 {pct(from_pg, 99):8.0f}")

@@ -60,7 +60,8 @@ public final class SharedTier: Service, Sendable {
 
     // MARK: Hot path
 
-    /// The entry under `key` from PostgreSQL (LMDB missed), copied into LMDB and the index.
+    /// The entry under `key` from PostgreSQL (LMDB missed); it is then copied into LMDB and the
+    /// index in the background.
     /// Nil on a miss, while PostgreSQL is down, or when it does not answer within the deadline.
     public func lookup(key: CacheKey, tenant: String, freshness: Freshness) async -> CacheEntry? {
         guard available else { return nil }
@@ -70,7 +71,10 @@ public final class SharedTier: Service, Sendable {
                 Observability.shared("miss")
                 return nil
             }
-            guard let entry = await adopt(row), freshness.accepts(ageMs: ExactCache.nowMs() - entry.createdMs) else { return nil }
+            guard let entry = CacheEntry(decoding: row.entry), entry.tenant == row.tenant,
+                  freshness.accepts(ageMs: ExactCache.nowMs() - entry.createdMs) else { return nil }
+            // The copy into LMDB and the index (an fsync) happens off the response path.
+            Task { await self.adopt(row) }
             Observability.shared("hit")
             return entry
         } catch {
