@@ -71,10 +71,19 @@ final class TollgateProcess: @unchecked Sendable {
         port = found
     }
 
-    /// Stops the process with SIGTERM and waits for it to exit.
+    /// Stops the process with SIGTERM and waits for it to exit. A process still running 15 s
+    /// later is killed and reported on stderr with its log's tail, so a shutdown bug shows up
+    /// instead of hanging the whole test run (LifecycleLiveTests checks the graceful exit itself).
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning && Date() < deadline { usleep(10_000) }  // a deadline, not synchronisation
+        if process.isRunning {
+            let tail = String(log.suffix(3000))
+            FileHandle.standardError.write(Data("harness: \(process.arguments?.joined(separator: " ") ?? "") did not exit 15 s after SIGTERM; killing it. Log tail:\n\(tail)\n".utf8))
+            Foundation.kill(process.processIdentifier, SIGKILL)
+        }
         process.waitUntilExit()
     }
 

@@ -79,7 +79,7 @@ struct SharedTierLiveTests {
     /// Starts a node against `pg` (the URL reaches it through the environment variable `env`).
     func node(_ pg: PostgresCluster, env: String, mock: TollgateProcess, extra: String = "") async throws -> TollgateProcess {
         setenv(env, pg.url, 1)
-        let (gateway, _) = try await startGateway(config: nodeConfig(env: env, mock: mock, extra: extra))
+        let (gateway, _) = try await startGateway(config: nodeConfig(env: env, mock: mock, extra: extra), extra: ["--log-level", "debug"])
         return gateway
     }
 
@@ -87,6 +87,11 @@ struct SharedTierLiveTests {
         let s = try await get(node.url + "/admin/stats").json
         if field == "semantic_vectors" { return s?["semantic_vectors"]?.intValue ?? -1 }
         return s?["total"]?[field]?.intValue ?? -1
+    }
+
+    /// [entries, semantic vectors] of a node.
+    func counts(_ node: TollgateProcess) async throws -> [Int] {
+        [try await stats(node, "entries"), try await stats(node, "semantic_vectors")]
     }
 
     @Test func anAnswerPaidForOnNodeAIsFreeOnNodeB() async throws {
@@ -97,6 +102,8 @@ struct SharedTierLiveTests {
         let q = chatBody("What is the boiling point of water at sea level?")
         let first = try await post(a.url + "/v1/chat/completions", q)
         #expect(first.status == 200 && first.cache == "miss")
+        // The write to PostgreSQL is off A's response path: wait (with a deadline) until it is there.
+        #expect(try await eventually { try pg.psql("SELECT count(*) FROM tollgate_entries") == "1" })
         let onB = try await post(b.url + "/v1/chat/completions", q)
         #expect(onB.cache == "hit", "node B serves node A's answer: \(onB.headers)")
         #expect(onB.content == first.content)
@@ -232,6 +239,22 @@ struct SharedTierLiveTests {
         #expect(Set([x.cache, y.cache]) == Set(["miss", "hit"]), "\(x.cache ?? "-") / \(y.cache ?? "-")")
         #expect(x.content == y.content)
         #expect(try await upstreamCalls(mock) == 1)
+    }
+
+    @Test func aPurgeOnOneNodeReachesEveryNode() async throws {
+        let pg = try PostgresCluster()
+        let mock = try await startMock()
+        let a = try await node(pg, env: "TG_PG_PURGE", mock: mock)
+        let b = try await node(pg, env: "TG_PG_PURGE", mock: mock)
+        let q = chatBody("Which river flows through Vienna?")
+        #expect(try await post(a.url + "/v1/chat/completions", q).cache == "miss")
+        #expect(try await eventually { try await counts(b) == [1, 1] })
+        #expect(try await post(a.url + "/admin/cache/purge", #"{"all":true}"#).json?["purged"]?.intValue == 1)
+        #expect(try await eventually { try await counts(b) == [0, 0] }, "B drops its copy")
+        #expect(try await post(b.url + "/v1/chat/completions", chatBody("Which river runs through Vienna?"), headers: [("Cache-Control", "no-store")]).cache == "miss",
+                "no semantic hit on a purged entry")
+        #expect(try await post(b.url + "/v1/chat/completions", q).cache == "miss", "nor an exact one, from LMDB or PostgreSQL")
+        #expect(try await upstreamCalls(mock) == 3)
     }
 
     @Test func aMissingURLIsAConfigurationError() async throws {

@@ -104,7 +104,7 @@ extension Gateway {
     public func purge(tenant: String?, model: String?) async throws -> Int {
         let keys = try await exact.purge { e in (tenant.map { $0 == (e.tenant.isEmpty ? Auth.defaultTenant : e.tenant) } ?? true) && (model.map { $0 == e.model } ?? true) }
         try await semantic?.remove(keys)
-        await shared?.delete(keys: keys)
+        await shared?.purge(keys: keys)
         return keys.count
     }
 }

@@ -99,8 +99,12 @@ public final class Gateway: Sendable {
                 }
                 if let match = found.match, let entry = exact.lookup(match.key, freshness: freshness) {
                     var response = request.stream ? replay(entry, includeUsage: request.includeUsage) : hit(entry)
-                    response.headers[GatewayResponse.Header.cache] = "semantic-hit"
-                    response.headers[GatewayResponse.Header.similarity] = String(format: "%.4f", match.similarity)
+                    // The index can hold this very request (another node's answer arrived after
+                    // the exact lookups): that is an exact hit.
+                    if match.key != key {
+                        response.headers[GatewayResponse.Header.cache] = "semantic-hit"
+                        response.headers[GatewayResponse.Header.similarity] = String(format: "%.4f", match.similarity)
+                    }
                     return response
                 }
             }

@@ -17,6 +17,8 @@ public struct SharedRow: Sendable {
     public var seq: Int64 = 0
     /// The node that wrote it.
     public var origin: String = ""
+    /// A tombstone: the entry was purged; followers delete their copies.
+    public var purged = false
 
     public init(key: CacheKey, tenant: String, entry: ByteBuffer, createdAt: Date, expiresAt: Date, semantic: SemanticPrompt?) {
         self.key = key
@@ -65,8 +67,9 @@ public final class SharedStore: Sendable {
                   key bytea PRIMARY KEY, tenant text NOT NULL, entry bytea NOT NULL,
                   namespace bytea, prompt text, vector bytea,
                   created_at timestamptz NOT NULL, expires_at timestamptz NOT NULL,
-                  origin text NOT NULL, seq bigint NOT NULL)
+                  origin text NOT NULL, seq bigint NOT NULL, purged boolean NOT NULL DEFAULT false)
                 """, logger: logger)
+            try await c.query("ALTER TABLE tollgate_entries ADD COLUMN IF NOT EXISTS purged boolean NOT NULL DEFAULT false", logger: logger)
             try await c.query("CREATE INDEX IF NOT EXISTS tollgate_entries_seq ON tollgate_entries (seq)", logger: logger)
             try await c.query("CREATE INDEX IF NOT EXISTS tollgate_entries_expires ON tollgate_entries (expires_at)", logger: logger)
             try await c.query("CREATE TABLE IF NOT EXISTS tollgate_meta (name text PRIMARY KEY, value text NOT NULL)", logger: logger)
@@ -82,8 +85,8 @@ public final class SharedStore: Sendable {
     /// The live entry under `key` for `tenant` (both must match), or nil.
     func fetch(key: CacheKey, tenant: String) async throws -> SharedRow? {
         let rows = try await client.query("""
-            SELECT key, tenant, entry, namespace, prompt, vector, created_at, expires_at, origin, seq FROM tollgate_entries
-            WHERE key = \(ByteBuffer(bytes: key.bytes)) AND tenant = \(tenant) AND expires_at > now()
+            SELECT key, tenant, entry, namespace, prompt, vector, created_at, expires_at, origin, seq, purged FROM tollgate_entries
+            WHERE key = \(ByteBuffer(bytes: key.bytes)) AND tenant = \(tenant) AND expires_at > now() AND NOT purged
             """, logger: logger)
         for try await row in rows { return try SharedStore.decode(row) }
         return nil
@@ -106,7 +109,7 @@ public final class SharedStore: Sendable {
                             \(r.createdAt), \(r.expiresAt), \(origin), nextval('tollgate_fill_seq'))
                     ON CONFLICT (key) DO UPDATE SET tenant = EXCLUDED.tenant, entry = EXCLUDED.entry, namespace = EXCLUDED.namespace,
                       prompt = EXCLUDED.prompt, vector = EXCLUDED.vector, created_at = EXCLUDED.created_at,
-                      expires_at = EXCLUDED.expires_at, origin = EXCLUDED.origin, seq = EXCLUDED.seq
+                      expires_at = EXCLUDED.expires_at, origin = EXCLUDED.origin, seq = EXCLUDED.seq, purged = false
                     RETURNING seq
                     """, logger: logger)
                 for try await s in seqs.decode(Int64.self) { last = s }
@@ -120,7 +123,7 @@ public final class SharedStore: Sendable {
     /// Live rows written after `cursor`, in sequence order.
     func fills(after cursor: Int64, limit: Int) async throws -> [SharedRow] {
         let rows = try await client.query("""
-            SELECT key, tenant, entry, namespace, prompt, vector, created_at, expires_at, origin, seq FROM tollgate_entries
+            SELECT key, tenant, entry, namespace, prompt, vector, created_at, expires_at, origin, seq, purged FROM tollgate_entries
             WHERE seq > \(cursor) AND expires_at > now() ORDER BY seq LIMIT \(limit)
             """, logger: logger)
         var out: [SharedRow] = []
@@ -147,10 +150,22 @@ public final class SharedStore: Sendable {
         return n
     }
 
-    /// Deletes the given keys (an admin purge).
-    func delete(keys: [CacheKey]) async throws {
-        for key in keys {
-            try await client.query("DELETE FROM tollgate_entries WHERE key = \(ByteBuffer(bytes: key.bytes))", logger: logger)
+    /// Purges keys (an admin purge): each row becomes a tombstone with the next fill number, so
+    /// every follower deletes its own copy; the expiry sweep removes tombstones later.
+    func purge(keys: [CacheKey], origin: String) async throws {
+        guard !keys.isEmpty else { return }
+        try await client.withTransaction(logger: logger) { c in
+            try await c.query("SELECT pg_advisory_xact_lock(\(SharedStore.fillLock))", logger: logger)
+            var last: Int64 = 0
+            for key in keys {
+                let seqs = try await c.query("""
+                    UPDATE tollgate_entries SET purged = true, entry = ''::bytea, namespace = NULL, prompt = NULL, vector = NULL,
+                      origin = \(origin), seq = nextval('tollgate_fill_seq')
+                    WHERE key = \(ByteBuffer(bytes: key.bytes)) RETURNING seq
+                    """, logger: logger)
+                for try await s in seqs.decode(Int64.self) { last = s }
+            }
+            if last > 0 { try await c.query("SELECT pg_notify(\(SharedStore.channel), \(String(last)))", logger: logger) }
         }
     }
 
@@ -200,8 +215,8 @@ public final class SharedStore: Sendable {
     }
 
     static func decode(_ row: PostgresRow) throws -> SharedRow {
-        let (key, tenant, entry, ns, prompt, vector, created, expires, origin, seq) =
-            try row.decode((ByteBuffer, String, ByteBuffer, ByteBuffer?, String?, ByteBuffer?, Date, Date, String, Int64).self)
+        let (key, tenant, entry, ns, prompt, vector, created, expires, origin, seq, purged) =
+            try row.decode((ByteBuffer, String, ByteBuffer, ByteBuffer?, String?, ByteBuffer?, Date, Date, String, Int64, Bool).self)
         var semantic: SemanticPrompt?
         if let ns, let prompt, let vector, ns.readableBytes == 32 {
             semantic = SemanticPrompt(namespace: CacheKey(bytes: Array(ns.readableBytesView)), text: prompt, vector: decodeVector(vector))
@@ -209,6 +224,7 @@ public final class SharedStore: Sendable {
         var r = SharedRow(key: CacheKey(bytes: Array(key.readableBytesView)), tenant: tenant, entry: entry, createdAt: created, expiresAt: expires, semantic: semantic)
         r.seq = seq
         r.origin = origin
+        r.purged = purged
         return r
     }
 }

@@ -124,10 +124,10 @@ public final class SharedTier: Service, Sendable {
         Task { try? await store.release(key: key, node: node) }
     }
 
-    /// Deletes keys from the shared table (admin purge); errors are logged.
-    public func delete(keys: [CacheKey]) async {
+    /// Purges keys on every node (admin purge): tombstones in the fill sequence; errors are logged.
+    public func purge(keys: [CacheKey]) async {
         guard !keys.isEmpty else { return }
-        do { try await store.delete(keys: keys) } catch { failed(error, "purge") }
+        do { try await store.purge(keys: keys, origin: node) } catch { failed(error, "purge") }
     }
 
     // MARK: Service
@@ -175,7 +175,11 @@ public final class SharedTier: Service, Sendable {
             while true {
                 let rows = try await store.fills(after: cursor, limit: SharedTier.batch)
                 for row in rows where row.origin != node {
-                    if await adopt(row) != nil { Observability.shared("followed") }
+                    if row.purged {
+                        await forget(row.key)
+                    } else if await adopt(row) != nil {
+                        Observability.shared("followed")
+                    }
                 }
                 guard let last = rows.last?.seq else { break }
                 cursor = last
@@ -260,6 +264,12 @@ public final class SharedTier: Service, Sendable {
         }
         waiters.fill(row.key)
         return entry
+    }
+
+    /// Deletes a purged key's local copy: vector (index and table), entry and aliases.
+    func forget(_ key: CacheKey) async {
+        try? await semantic?.remove([key])
+        try? await local.remove([key])
     }
 
     func markAvailable() {
