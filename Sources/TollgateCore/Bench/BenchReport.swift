@@ -69,7 +69,8 @@ public enum BenchReport {
         t += "| achievable (class already cached) | \(s.achievable) | \(pct(s.achievableShare)) of scored requests |\n"
         t += "| correct hits vs achievable | \(s.correctHits) | \(pct(s.hitsOfAchievable)) |\n"
         t += "| guard refusals (candidates) | \(s.refusedOtherClass + s.refusedSameClass + s.refusedUnscored) | "
-            + "\(s.refusedOtherClass) of another class (wrong hit prevented), \(s.refusedSameClass) of the same class (hit lost); in \(s.requestsRefused) requests |\n"
+            + "\(s.refusedOtherClass) of another class (wrong hit prevented), \(s.refusedSameClass) of the same class (hit lost); in \(s.requestsRefused) requests, "
+            + "of which \(s.hitsAfterRefusal) were then served a lower-ranked candidate (\(s.wrongAfterRefusal) of them wrong) |\n"
         t += "| upstream calls | \(s.upstreamCalls) | \(s.avoidedCalls) avoided |\n"
         let total = s.spentUSD + s.savedUSD
         t += "| dollars | spent \(usd(s.spentUSD)) | saved \(usd(s.savedUSD))"
@@ -145,7 +146,8 @@ public enum BenchReport {
         out += "  hits \(s.hits) (exact \(s.exactHits), semantic \(s.semanticHits): \(s.semanticCorrect) correct, \(s.semanticWrong) wrong), misses \(s.misses), errors \(s.errors)\n"
         out += "  wrong: \(pct(s.semanticWrongShare)) of semantic hits, \(pct(s.wrongOfRequests)) of requests\n"
         out += "  achievable \(s.achievable); correct hits vs achievable \(pct(s.hitsOfAchievable))\n"
-        out += "  guard refused \(s.refusedOtherClass) of another class, \(s.refusedSameClass) of the same class\n"
+        out += "  guard refused \(s.refusedOtherClass) of another class, \(s.refusedSameClass) of the same class; "
+            + "then served a lower-ranked candidate \(s.hitsAfterRefusal) times (\(s.wrongAfterRefusal) wrong)\n"
         out += "  upstream calls \(s.upstreamCalls) (\(s.avoidedCalls) avoided); spent \(usd(s.spentUSD)), saved \(usd(s.savedUSD))\n"
         for (path, name) in [(BenchOutcome.Path.exact, "exact hit"), (.semantic, "semantic hit"), (.miss, "miss")] {
             guard let l = s.latency[path]?.total else { continue }

@@ -24,6 +24,10 @@ public struct BenchSummary: Sendable {
     public var refusedSameClass = 0
     public var refusedUnscored = 0
     public var requestsRefused = 0
+    /// Semantic hits served from a lower-ranked candidate after the guard refused a better one,
+    /// and how many of them were wrong (the guard's fallback can create wrong hits).
+    public var hitsAfterRefusal = 0
+    public var wrongAfterRefusal = 0
     /// Upstream calls made (counted by the upstream in process; the misses over HTTP).
     public var upstreamCalls = 0
     public var spentUSD = 0.0
@@ -72,7 +76,11 @@ public struct BenchSummary: Sendable {
             refusedOtherClass += o.refusedOtherClass
             refusedSameClass += o.refusedSameClass
             refusedUnscored += o.refusedUnscored
-            if o.refusedOtherClass + o.refusedSameClass + o.refusedUnscored > 0 { requestsRefused += 1 }
+            if o.refusedOtherClass + o.refusedSameClass + o.refusedUnscored > 0 {
+                requestsRefused += 1
+                if o.path == .semantic { hitsAfterRefusal += 1 }
+                if o.path == .semantic, o.correct == false { wrongAfterRefusal += 1 }
+            }
             let path = o.path == .bypass ? .miss : o.path
             var s = series[path] ?? ([], [], [])
             s.total.append(o.nanos)
@@ -103,7 +111,8 @@ public struct BenchSummary: Sendable {
             "hit_ratio": hitRatio.json,
             "achievable": achievableShare.json, "hits_of_achievable": hitsOfAchievable.json,
             "guard_refusals": ["other_class": .int(refusedOtherClass), "same_class": .int(refusedSameClass),
-                               "unscored": .int(refusedUnscored), "requests": .int(requestsRefused)],
+                               "unscored": .int(refusedUnscored), "requests": .int(requestsRefused),
+                               "hits_after_refusal": .int(hitsAfterRefusal), "wrong_after_refusal": .int(wrongAfterRefusal)],
             "upstream_calls": .int(upstreamCalls), "upstream_calls_avoided": .int(avoidedCalls),
             "spent_usd": .number(Money.format(spentUSD)), "saved_usd": .number(Money.format(savedUSD)),
             "saved_by_wrong_hits_usd": .number(Money.format(savedByWrongUSD)),
@@ -118,6 +127,9 @@ public struct BenchSummary: Sendable {
         if semanticCorrect + semanticWrong > semanticHits { out.append("correct + wrong semantic hits exceed semantic hits") }
         if correctHits > achievable { out.append("more correct hits than achievable requests") }
         if upstreamCalls > misses + errors { out.append("more upstream calls than misses and errors") }
+        if wrongAfterRefusal > hitsAfterRefusal || hitsAfterRefusal > min(semanticHits, requestsRefused) {
+            out.append("hits after a guard refusal do not add up")
+        }
         return out
     }
 }

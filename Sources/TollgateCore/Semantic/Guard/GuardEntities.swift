@@ -9,6 +9,8 @@ struct GuardEntity: Sendable, Hashable, CustomStringConvertible {
     /// The words the other prompt must mention: the specific ones (not "river", "county", "new"),
     /// and of a personal name (no generic word in it) only the last ("Trump" for "Donald Trump").
     let required: [String]
+    /// Its words that identify it (not generic words or titles, not single letters).
+    let specific: [String]
 
     init(words: [String], position: Int) {
         self.words = words
@@ -16,6 +18,19 @@ struct GuardEntity: Sendable, Hashable, CustomStringConvertible {
         let specific = words.filter { !GuardEntities.genericParts.contains($0) && $0.utf8.count > 1 }
         let personal = specific.count >= 2 && specific.count == words.count
         required = specific.isEmpty ? words : personal ? [specific[specific.count - 1]] : specific
+        self.specific = specific
+    }
+
+    /// The same last name with another first name on each side: "Hillary Clinton" vs "Bill
+    /// Clinton", "Methode Electronics" vs "Winland Electronics". Not a conflict: "Donald Trump" vs
+    /// "Trump" or "President Trump" (a title), "Hilary" vs "Hillary" or "Agua" vs "Água" (a
+    /// spelling, see `spelledAlike`).
+    func conflicts(with o: GuardEntity, _ mine: PromptFeatures, _ theirs: PromptFeatures) -> Bool {
+        guard head == o.head, specific.count >= 2 || o.specific.count >= 2 else { return false }
+        let onlyMine = specific.filter { !GuardEntities.titles.contains($0) && !GuardEntities.mentions(theirs.sequence, $0) }
+        let onlyTheirs = o.specific.filter { !GuardEntities.titles.contains($0) && !GuardEntities.mentions(mine.sequence, $0) }
+        guard !onlyMine.isEmpty, !onlyTheirs.isEmpty else { return false }
+        return !onlyMine.contains { x in onlyTheirs.contains { GuardEntities.spelledAlike(x, $0) } }
     }
 
     /// The word that stands for the name when comparing order.
@@ -56,6 +71,12 @@ enum GuardEntities {
         "royal", "first", "second", "city", "town", "village", "castle", "cathedral", "temple", "palace", "square", "court",
         "department", "ministry", "council", "committee", "association", "society", "foundation", "corporation", "inc",
         "ltd", "co", "the", "of", "de", "la", "le", "van", "von", "al", "el", "jr", "sr", "ii", "iii", "mr", "mrs", "dr",
+    ]
+    /// Titles before a name: "President Trump" is "Donald Trump".
+    static let titles: Set<String> = [
+        "president", "senator", "governor", "mayor", "minister", "prime", "chancellor", "king", "queen", "prince",
+        "princess", "pope", "lord", "lady", "sir", "professor", "prof", "captain", "judge", "justice", "sheikh", "emperor",
+        "mr", "mrs", "ms", "dr", "saint", "st",
     ]
     private static let symmetricLinks: Set<String> = [
         "and", "or", "vs", "versus", "with", "nor", "either", "neither", "both", "plus", ",", "&", "/", "-", "the", "a", "an",
@@ -149,6 +170,28 @@ enum GuardEntities {
             if derivedSuffixes.contains(String(long.dropFirst(short.count))) { return true }
         }
         return false
+    }
+
+    /// Two spellings of one word: at most two edits apart (a quarter of the longer word's letters
+    /// for long words: "midweight" / "middleweight") once letters outside ASCII (accents) are
+    /// dropped, or one a prefix of the other ("gold" / "golden").
+    static func spelledAlike(_ a: String, _ b: String) -> Bool {
+        let x = a.unicodeScalars.filter(\.isASCII), y = b.unicodeScalars.filter(\.isASCII)
+        if x.starts(with: y) || y.starts(with: x) { return true }
+        let allowed = max(2, max(x.count, y.count) / 4)
+        guard abs(x.count - y.count) <= allowed else { return false }
+        // Levenshtein distance, one row at a time.
+        var row = Array(0...y.count)
+        for (i, cx) in x.enumerated() {
+            var diagonal = row[0]
+            row[0] = i + 1
+            for (j, cy) in y.enumerated() {
+                let above = row[j + 1]
+                row[j + 1] = min(above + 1, row[j] + 1, diagonal + (cx == cy ? 0 : 1))
+                diagonal = above
+            }
+        }
+        return row[y.count] <= allowed
     }
 
     private static let derivedSuffixes: Set<String> = ["n", "an", "ian", "ese", "ish", "i", "ic", "ism", "ity", "ist", "s", "ns", "ians"]

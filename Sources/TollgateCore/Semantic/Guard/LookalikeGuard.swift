@@ -99,6 +99,11 @@ public struct LookalikeGuard: Sendable {
             if !onlyA.isEmpty || !onlyB.isEmpty {
                 return .blocked(.entities, "names differ", Self.set(onlyA.map(\.description)), Self.set(onlyB.map(\.description)))
             }
+            for ea in a.entities {
+                if let eb = b.entities.first(where: { ea.conflicts(with: $0, a, b) }) {
+                    return .blocked(.entities, "names differ", "{\(ea)}", "{\(eb)}")
+                }
+            }
         case .negation:
             if a.negations != b.negations {
                 return .blocked(.negation, "negation differs", Self.set(a.negations.sorted()), Self.set(b.negations.sorted()))
@@ -113,6 +118,9 @@ public struct LookalikeGuard: Sendable {
                 if b.entityOrder.contains(where: p.isSwap(of:)) {
                     return .blocked(.direction, "order of names differs", "{\(p.first) … \(p.second)}", "{\(p.second) … \(p.first)}")
                 }
+            }
+            if let (p, q) = GuardRoles.swapped(a.roles, b.roles, bKeys: b.roleKeys) {
+                return .blocked(.direction, "roles swapped", "{\(p.key)}", "{\(q.key)}")
             }
         case .qualifiers:
             for (axis, sides) in a.qualifiers.sorted(by: { $0.key < $1.key }) {

@@ -10,6 +10,10 @@ public struct PromptFeatures: Sendable, Equatable, CustomStringConvertible {
     var entities: [GuardEntity] = []
     /// The order of the names, pair by pair.
     var entityOrder: [GuardEntityOrder] = []
+    /// Ordinary words in their order with the words that link them (who does what to whom).
+    var roles: [GuardRolePair] = []
+    /// The keys of `roles`, for a quick look-up from the other prompt.
+    var roleKeys: Set<String> = []
     /// Quoted strings, lower-cased, words normalised and joined by single spaces.
     var quoted: [String] = []
     var technologies: Set<String> = []
@@ -64,6 +68,8 @@ public struct PromptFeatures: Sendable, Equatable, CustomStringConvertible {
         (technologies, maybeTechnologies) = Self.technologies(t, shouting: GuardEntities.isShouting(t))
         entities = GuardEntities.extract(t)
         entityOrder = GuardEntities.order(entities, t)
+        roles = GuardRoles.extract(t)
+        roleKeys = Set(roles.map(\.key))
         negations = Self.negations(t)
         qualifiers = Self.qualifiers(t)
         task = GuardTask.primary(t)

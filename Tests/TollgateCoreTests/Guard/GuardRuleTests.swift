@@ -1,0 +1,60 @@
+import Testing
+@testable import TollgateCore
+
+/// The rules added after reading QQP wrong hits (issue 6): each one with look-alikes it blocks and
+/// paraphrases it keeps. Text written for Tollgate.
+@Suite("Look-alike guard: swapped roles, same last name")
+struct GuardRuleTests {
+    let g = LookalikeGuard()
+
+    func passes(_ a: String, _ b: String) -> Bool { g.verdict(query: a, cached: b).pass && g.verdict(query: b, cached: a).pass }
+    func kind(_ a: String, _ b: String) -> MismatchKind? { g.verdict(query: a, cached: b).kind }
+
+    // MARK: Roles swapped around the same linking words
+
+    @Test func swappedRolesAreBlocked() {
+        #expect(kind("Why do cats chase dogs?", "Why do dogs chase cats?") == .direction)
+        #expect(kind("Can a manager be sued by an employee?", "Can an employee be sued by a manager?") == .direction)
+        #expect(kind("Can I run Windows apps on Linux?", "Can I run Linux apps on Windows?") == .direction)
+        #expect(kind("What happens if you put petrol in a diesel car?", "What happens if you put diesel in a petrol car?") == .direction)
+        #expect(g.verdict(query: "Why do cats chase dogs?", cached: "Why do dogs chase cats?").reason == "roles swapped: {cat dog} vs {dog cat}")
+    }
+
+    @Test func reorderingThatKeepsTheRolesPasses() {
+        #expect(passes("How does stress affect sleep?", "How is sleep affected by stress?"), "active vs passive")
+        #expect(passes("Why do cats and dogs fight?", "Why do dogs and cats fight?"), "and is symmetric")
+        #expect(passes("What is the best way to treat mouth ulcers?", "How do I treat ulcers in the mouth?"), "a compound vs a phrase")
+        #expect(passes("Is tea healthier than coffee?", "Is coffee less healthy than tea?"), "comparatives belong to the direction check")
+        #expect(passes("Which is the best bootcamp for data science in Berlin?", "Which is the best data science bootcamp in Berlin?"))
+        #expect(passes("Is there enough water in the reservoir?", "Is reservoir water enough?"), "an \"in\" on one side only")
+        #expect(passes("How common is food poisoning in hostels?", "Is food poisoning in hostels common?"))
+        #expect(passes("Which are the best budget cameras for travel?", "Which budget camera is best for travel?"), "a qualifier has no role")
+        #expect(!g.features(of: "It sells red apples, green pears").roles.contains { $0.key == "apple green" }, "no pair across a list")
+    }
+
+    @Test func rolePairsAreBounded() {
+        let long = (1...200).map { "word\($0) by" }.joined(separator: " ")
+        #expect(g.features(of: long).roles.count <= 64 * 6)
+        #expect(g.features(of: "Is everything connected to everything?").roles.isEmpty, "a word twice has no single role")
+    }
+
+    // MARK: The same last name with another first name
+
+    @Test func anotherFirstNameIsAnotherName() {
+        #expect(kind("What did Hillary Clinton say about trade?", "What did Bill Clinton say about trade?") == .entities)
+        #expect(kind("How do I get a job at Acme Robotics?", "How do I get a job at Zenith Robotics?") == .entities)
+        #expect(g.verdict(query: "How do I get a job at Acme Robotics?", cached: "How do I get a job at Zenith Robotics?").reason
+            == "names differ: {acme robotic} vs {zenith robotic}")
+    }
+
+    @Test func theSameNameSpelledOutOrWithATitlePasses() {
+        #expect(passes("What did Donald Trump say about trade?", "What did Trump say about trade?"))
+        #expect(passes("What did Donald Trump say about trade?", "What did President Trump say about trade?"))
+        #expect(passes("Who painted the Mona Lisa?", "Who painted Mona Lisa?"))
+        #expect(passes("Is Hilary Clinton running again?", "Is Hillary Clinton running again?"), "a spelling")
+        #expect(passes("Is Agua Bela a town in Brazil?", "Is Água Bela a town in Brazil?"), "an accent")
+        #expect(GuardEntities.spelledAlike("midweight", "middleweight"))
+        #expect(!GuardEntities.spelledAlike("methode", "winland"))
+        #expect(!GuardEntities.spelledAlike("hillary", "bill"))
+    }
+}
