@@ -58,11 +58,24 @@ struct ProviderHealthTests {
         for _ in 0..<6 {
             _ = try await router.route(try chat(model: "m")) { c throws(UpstreamFailure) in
                 log.add(c.provider.name)
-                try? await Task.sleep(for: .milliseconds(c.provider.name == "slow" ? 40 : 2))  // simulated upstream latency
+                // Simulated upstream latency, far apart: a loaded machine can stretch a 2 ms sleep by tens of ms.
+                try? await Task.sleep(for: .milliseconds(c.provider.name == "slow" ? 200 : 2))
                 return anAnswer
             }
         }
         #expect(log.all.suffix(4).allSatisfy { $0 == "quick" }, "\(log.all)")
+    }
+
+    @Test func aStaleLatencyIsMeasuredAgain() {
+        let health = ProviderHealth()
+        let t0 = Date()
+        _ = health.acquire("p", maxConcurrency: nil, now: t0)
+        health.release("p", success: true, latency: 0.5, now: t0)
+        #expect(health.latency("p", now: t0.addingTimeInterval(1)) == 0.5)
+        #expect(health.latency("p", now: t0.addingTimeInterval(ProviderHealth.latencyMaxAge + 1)) == nil, "forgotten: `fastest` tries it again")
+        _ = health.acquire("p", maxConcurrency: nil, now: t0.addingTimeInterval(60))
+        health.release("p", success: true, latency: 0.01, now: t0.addingTimeInterval(60))
+        #expect(health.latency("p", now: t0.addingTimeInterval(60)) == 0.01, "a new sample after a gap starts afresh, not averaged with the old spell")
     }
 
     @Test func weightedSplitsAboutAsConfigured() async throws {

@@ -15,6 +15,7 @@ final class ProviderHealth: Sendable {
         var openUntil: Date?
         var probing = false
         var latencyEWMA: Double?
+        var sampledAt: Date = .distantPast
     }
 
     /// Why a provider cannot take a request now.
@@ -27,6 +28,9 @@ final class ProviderHealth: Sendable {
     private let state = Mutex<[String: Provider]>([:])
     /// Weight of the newest latency sample in the EWMA.
     static let alpha = 0.3
+    /// A latency estimate older than this is forgotten, so a provider that had one slow spell
+    /// is measured again instead of being passed over by `fastest` for good.
+    static let latencyMaxAge: TimeInterval = 30
 
     init(failureThreshold: Int = 5, cooldown: TimeInterval = 30) {
         self.failureThreshold = failureThreshold
@@ -60,7 +64,11 @@ final class ProviderHealth: Sendable {
                 p.failures = 0
                 p.openUntil = nil
                 p.probing = false
-                if let latency { p.latencyEWMA = p.latencyEWMA.map { ProviderHealth.alpha * latency + (1 - ProviderHealth.alpha) * $0 } ?? latency }
+                if let latency {
+                    let fresh = now.timeIntervalSince(p.sampledAt) < ProviderHealth.latencyMaxAge
+                    p.latencyEWMA = fresh ? p.latencyEWMA.map { ProviderHealth.alpha * latency + (1 - ProviderHealth.alpha) * $0 } ?? latency : latency
+                    p.sampledAt = now
+                }
             case false?:
                 p.failures += 1
                 if p.probing || p.failures >= failureThreshold { p.openUntil = now.addingTimeInterval(cooldown) }
@@ -72,6 +80,12 @@ final class ProviderHealth: Sendable {
         }
     }
 
-    func latency(_ provider: String) -> Double? { state.withLock { $0[provider]?.latencyEWMA } }
+    /// The latency EWMA, or nil when never measured or last measured over `latencyMaxAge` ago.
+    func latency(_ provider: String, now: Date = Date()) -> Double? {
+        state.withLock { all in
+            guard let p = all[provider], now.timeIntervalSince(p.sampledAt) < ProviderHealth.latencyMaxAge else { return nil }
+            return p.latencyEWMA
+        }
+    }
     func inFlight(_ provider: String) -> Int { state.withLock { $0[provider]?.inFlight ?? 0 } }
 }
