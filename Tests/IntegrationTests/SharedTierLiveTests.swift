@@ -77,10 +77,13 @@ struct SharedTierLiveTests {
     }
 
     /// Starts a node against `pg` (the URL reaches it through the environment variable `env`).
-    func node(_ pg: PostgresCluster, env: String, mock: TollgateProcess, extra: String = "") async throws -> TollgateProcess {
+    func node(_ pg: PostgresCluster, env: String, mock: TollgateProcess, extra: String = "", dataDir: String? = nil) async throws -> TollgateProcess {
+        try await nodeAndDir(pg, env: env, mock: mock, extra: extra, dataDir: dataDir).0
+    }
+
+    func nodeAndDir(_ pg: PostgresCluster, env: String, mock: TollgateProcess, extra: String = "", dataDir: String? = nil) async throws -> (TollgateProcess, String) {
         setenv(env, pg.url, 1)
-        let (gateway, _) = try await startGateway(config: nodeConfig(env: env, mock: mock, extra: extra), extra: ["--log-level", "debug"])
-        return gateway
+        return try await startGateway(config: nodeConfig(env: env, mock: mock, extra: extra), dataDir: dataDir, extra: ["--log-level", "debug"])
     }
 
     func stats(_ node: TollgateProcess, _ field: String) async throws -> Int {
@@ -151,6 +154,23 @@ struct SharedTierLiveTests {
         #expect(try await post(a.url + "/v1/chat/completions", chatBody("What is the tallest mountain on Earth?")).cache == "hit")
         #expect(try await upstreamCalls(mock) == 3)
         #expect(a.log.contains("PostgreSQL unavailable"), "the outage is logged as a warning")
+    }
+
+    @Test func answersWrittenDuringAnOutageSurviveARestart() async throws {
+        let pg = try PostgresCluster()
+        let mock = try await startMock()
+        let (a, dir) = try await nodeAndDir(pg, env: "TG_PG_OUTBOX", mock: mock)
+        let b = try await node(pg, env: "TG_PG_OUTBOX", mock: mock)
+        try pg.stop()
+        #expect(try await post(a.url + "/v1/chat/completions", chatBody("What does a barometer measure?")).cache == "miss")
+        a.stop()
+        #expect(a.log.contains("not yet in PostgreSQL"), "the unsent answer is reported at shutdown")
+        try pg.start()
+        let again = try await node(pg, env: "TG_PG_OUTBOX", mock: mock, dataDir: dir)
+        #expect(try await eventually(within: .seconds(20)) { try await stats(b, "entries") == 1 }, "the outbox in A's LMDB reaches B after A's restart")
+        #expect(try await post(b.url + "/v1/chat/completions", chatBody("What does a barometer measure?")).cache == "hit")
+        #expect(try await upstreamCalls(mock) == 1)
+        again.stop()
     }
 
     @Test func tenantsStayApartAcrossNodes() async throws {

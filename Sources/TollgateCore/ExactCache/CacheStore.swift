@@ -10,6 +10,8 @@ public enum CacheTable: String, Sendable, CaseIterable {
     case vectors
     /// Small named values of the node itself (the shared tier's fill cursor).
     case meta
+    /// Exact keys whose answers are not in the shared tier yet (its durable write queue).
+    case outbox
 }
 
 /// One change in a write batch.

@@ -50,12 +50,14 @@ public struct ExactCache: Sendable {
         return AliasTarget(decoding: value)
     }
 
-    /// Stores an answer under its exact key and the raw-body alias. Returns false if the write
-    /// failed (it is logged; the client still gets its answer).
+    /// Stores an answer under its exact key and the raw-body alias, with `also` (its vector row,
+    /// its shared-tier outbox mark) in the same commit. Returns false if the write failed (it is
+    /// logged; the client still gets its answer).
     @discardableResult
-    public func store(_ entry: CacheEntry, key: CacheKey, alias: (CacheKey, AliasTarget)?) async -> Bool {
+    public func store(_ entry: CacheEntry, key: CacheKey, alias: (CacheKey, AliasTarget)?, also: [CacheWrite] = []) async -> Bool {
         var batch: [CacheWrite] = [.put(.entries, key, entry.encoded())]
         if let (raw, target) = alias { batch.append(.put(.aliases, raw, target.encoded())) }
+        batch += also
         // A full cache makes room by evicting its oldest entries; it never fails the request.
         for attempt in 0..<4 {
             do {

@@ -195,11 +195,16 @@ public final class Gateway: Sendable {
         return GatewayResponse(headers: headers, body: bytes)
     }
 
-    /// Writes a fresh, complete answer to LMDB, the semantic index and (queued) the shared tier.
+    /// Writes a fresh, complete answer to LMDB in one commit — the entry, its alias, its vector
+    /// row and, with a shared tier, its outbox mark — then indexes the vector and wakes the
+    /// shared tier's writer.
     func writeBack(_ entry: CacheEntry, key: CacheKey, alias: (CacheKey, AliasTarget)?, prompt: SemanticPrompt?) async {
-        guard await exact.store(entry, key: key, alias: alias) else { return }
-        if let prompt, let semantic { await semantic.add(prompt, key: key) }
-        shared?.publish(key: key, entry: entry, prompt: prompt)
+        var also: [CacheWrite] = []
+        if let prompt, let semantic { also.append(semantic.persist(prompt, key: key)) }
+        if let shared { also.append(shared.outboxMark(key)) }
+        guard await exact.store(entry, key: key, alias: alias, also: also) else { return }
+        if let prompt, let semantic { semantic.index(prompt, key: key) }
+        shared?.wake()
     }
 
     /// Answers from a fixture (exact, then semantic) or a 503 that says how to record one.

@@ -122,12 +122,28 @@ public final class SemanticCache: Sendable {
         return result
     }
 
+    /// The write that persists a prompt's vector row (for a caller that commits it together
+    /// with its entry, then calls `index`).
+    public func persist(_ prompt: SemanticPrompt, key: CacheKey) -> CacheWrite {
+        .put(.vectors, key, VectorRow(namespace: prompt.namespace, vector: prompt.vector, text: prompt.text).encoded())
+    }
+
+    /// Adds a persisted prompt to the in-memory index.
+    public func index(_ prompt: SemanticPrompt, key: CacheKey) {
+        index.upsert(namespace: prompt.namespace, id: key, vector: prompt.vector)
+    }
+
+    /// The stored prompt of an exact key (namespace, text, vector), if it has one.
+    public func storedPrompt(_ key: CacheKey) -> SemanticPrompt? {
+        guard let value = try? store.get(.vectors, key), let row = VectorRow(decoding: value) else { return nil }
+        return SemanticPrompt(namespace: row.namespace, text: row.text, vector: row.vector)
+    }
+
     /// Records the prompt of a stored answer (persisted, then indexed).
     public func add(_ prompt: SemanticPrompt, key: CacheKey) async {
-        let row = VectorRow(namespace: prompt.namespace, vector: prompt.vector, text: prompt.text)
         do {
-            try await store.write([.put(.vectors, key, row.encoded())])
-            index.upsert(namespace: prompt.namespace, id: key, vector: prompt.vector)
+            try await store.write([persist(prompt, key: key)])
+            index(prompt, key: key)
         } catch {
             logger.warning("vector write failed; the answer is cached for exact hits only", metadata: ["error": "\(error)"])
         }

@@ -8,9 +8,9 @@ import Synchronization
 ///
 /// - Read: on an LMDB miss the gateway asks `lookup` (one indexed query, with a deadline); a hit
 ///   is copied into LMDB and the semantic index.
-/// - Write: `publish` queues a fresh answer; a writer task sends queued rows in batches, off the
-///   response path. Rows queued while PostgreSQL is down stay queued (bounded) and go when it
-///   returns.
+/// - Write: the gateway commits a fresh answer to LMDB with a mark in the `outbox` table; a
+///   writer task sends the outbox in batches, off the response path. Answers written while
+///   PostgreSQL is down stay in the outbox (on disk, across restarts) and go when it returns.
 /// - Follow: one connection LISTENs for fills; each wake reads rows after the node's cursor
 ///   (kept in LMDB) and copies other nodes' entries and vectors into LMDB and the index.
 /// - Faults never reach a client: while PostgreSQL is down the tier says so once, counts errors
@@ -29,14 +29,14 @@ public final class SharedTier: Service, Sendable {
     let claimWait: Duration
     /// Whether this node copies every other node's entries (see `GatewayConfig.Shared.follow`).
     let following: Bool
-    /// Most rows kept queued while PostgreSQL is unreachable; beyond it the oldest are dropped.
-    static let maxPending = 10_000
+    /// Rows per write transaction (and per follower read).
     static let batch = 200
 
     private struct State {
         var available = false
         var instance: String?
-        var pending: [SharedRow] = []
+        /// An answer was queued since the writer last looked.
+        var dirty = false
         var writerWake: CheckedContinuation<Void, Never>?
         var lastError: String?
     }
@@ -83,21 +83,18 @@ public final class SharedTier: Service, Sendable {
         }
     }
 
-    /// Queues a fresh answer for PostgreSQL; returns at once.
-    public func publish(key: CacheKey, entry: CacheEntry, prompt: SemanticPrompt?) {
-        let created = Date(timeIntervalSince1970: Double(entry.createdMs) / 1000)
-        let row = SharedRow(key: key, tenant: entry.tenant, entry: ByteBuffer(bytes: entry.encoded()), createdAt: created,
-                            expiresAt: created.addingTimeInterval(Double(ttlSeconds)), semantic: prompt)
-        let (wake, dropped) = state.withLock { s -> (CheckedContinuation<Void, Never>?, Bool) in
-            s.pending.append(row)
-            let drop = s.pending.count > SharedTier.maxPending
-            if drop { s.pending.removeFirst() }
+    /// The LMDB write that queues an answer for PostgreSQL; the gateway commits it together with
+    /// the entry, so the queue survives a restart (and PostgreSQL being away meanwhile).
+    public func outboxMark(_ key: CacheKey) -> CacheWrite { .put(.outbox, key, [1]) }
+
+    /// Wakes the writer after an answer was queued.
+    public func wake() {
+        state.withLock { s in
+            s.dirty = true
             let w = s.writerWake
             s.writerWake = nil
-            return (w, drop)
-        }
-        if dropped { Observability.shared("dropped") }
-        wake?.resume()
+            return w
+        }?.resume()
     }
 
     /// Before an upstream call: claims the key for this node, or — when another node's call for
@@ -193,20 +190,21 @@ public final class SharedTier: Service, Sendable {
         }
     }
 
-    /// Sends queued rows in batches; on failure keeps them and retries after a pause.
+    /// Sends the outbox in batches (entry and vector read back from LMDB); a key leaves the
+    /// outbox once PostgreSQL has its row. On failure it stays and is retried after a pause.
     func writeLoop() async {
         while !Task.isCancelled {
-            let rows = state.withLock { s -> [SharedRow] in
-                let n = min(s.pending.count, SharedTier.batch)
-                let rows = Array(s.pending.prefix(n))
-                s.pending.removeFirst(n)
-                return rows
+            state.withLock { $0.dirty = false }
+            var keys: [CacheKey] = []
+            try? local.store.scan(.outbox) { key, _ in
+                keys.append(key)
+                return keys.count < SharedTier.batch
             }
-            if rows.isEmpty {
+            if keys.isEmpty {
                 await withTaskCancellationHandler {
                     await withCheckedContinuation { c in
                         let ready = state.withLock { s -> Bool in
-                            if !s.pending.isEmpty || Task.isCancelled { return true }
+                            if s.dirty || Task.isCancelled { return true }
                             s.writerWake = c
                             return false
                         }
@@ -221,27 +219,38 @@ public final class SharedTier: Service, Sendable {
                 }
                 continue
             }
+            let rows = keys.compactMap(row(for:))  // keys evicted or purged meanwhile have no row
             do {
                 let (store, node) = (self.store, self.node)
-                try await deadline(.seconds(10), "write", { try await store.put(rows, origin: node) })
-                Observability.shared("written", count: rows.count)
+                if !rows.isEmpty {
+                    try await deadline(.seconds(10), "write", { try await store.put(rows, origin: node) })
+                    Observability.shared("written", count: rows.count)
+                }
+                try await local.store.write(keys.map { .delete(.outbox, $0) })
                 markAvailable()
             } catch {
                 failed(error, "write")
-                state.withLock { $0.pending.insert(contentsOf: rows, at: 0) }
                 try? await Task.sleep(for: .milliseconds(500))  // retry pause while PostgreSQL is away
             }
         }
     }
 
+    /// The shared row of a locally stored answer: its entry and, if it has one, its prompt.
+    func row(for key: CacheKey) -> SharedRow? {
+        guard let bytes = try? local.store.get(.entries, key), let entry = CacheEntry(decoding: bytes) else { return nil }
+        let created = Date(timeIntervalSince1970: Double(entry.createdMs) / 1000)
+        return SharedRow(key: key, tenant: entry.tenant, entry: bytes, createdAt: created,
+                         expiresAt: created.addingTimeInterval(Double(ttlSeconds)), semantic: semantic?.storedPrompt(key))
+    }
+
     /// On shutdown: gives queued rows a last chance to reach PostgreSQL.
     func flush(within limit: Duration) async {
         let started = ContinuousClock.now
-        while available, ContinuousClock.now - started < limit, state.withLock({ !$0.pending.isEmpty }) {
-            try? await Task.sleep(for: .milliseconds(20))  // the writer task is draining the queue
+        while available, ContinuousClock.now - started < limit, ((try? local.store.count(.outbox)) ?? 0) > 0 {
+            try? await Task.sleep(for: .milliseconds(20))  // the writer task is draining the outbox
         }
-        let left = state.withLock { $0.pending.count }
-        if left > 0 { logger.warning("shared tier: \(left) answers not written to PostgreSQL at shutdown (they stay in this node's LMDB)") }
+        let left = (try? local.store.count(.outbox)) ?? 0
+        if left > 0 { logger.notice("shared tier: \(left) answers not yet in PostgreSQL; they stay queued in LMDB and go at the next start") }
     }
 
     /// Deletes expired rows once a minute (any node may; the statement is idempotent).
@@ -259,8 +268,11 @@ public final class SharedTier: Service, Sendable {
     @discardableResult
     func adopt(_ row: SharedRow) async -> CacheEntry? {
         guard let entry = CacheEntry(decoding: row.entry), entry.tenant == row.tenant else { return nil }
-        if await local.store(entry, key: row.key, alias: nil), let semantic, let prompt = row.semantic, prompt.vector.count == semantic.index.dimension {
-            await semantic.add(prompt, key: row.key)
+        var prompt = row.semantic
+        if let p = prompt, p.vector.count != semantic?.index.dimension { prompt = nil }  // another embedder's vector
+        let also = prompt.flatMap { p in semantic.map { [$0.persist(p, key: row.key)] } } ?? []
+        if await local.store(entry, key: row.key, alias: nil, also: also), let prompt, let semantic {
+            semantic.index(prompt, key: row.key)
         }
         waiters.fill(row.key)
         return entry
