@@ -11,18 +11,10 @@
 Usage: python3 benchmarks/shared/shared_bench.py --bin .build/release/tollgate [--keys 2000] [--trials 100]
 """
 import argparse, http.client, json, os, re, statistics, subprocess, sys, tempfile, threading, time
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tollgate_procs import start  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def start(bin_, args, env=None):
-    p = subprocess.Popen([bin_, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    for line in p.stdout:
-        m = re.search(r"listening on http://[\d.]+:(\d+)", line)
-        if m:
-            threading.Thread(target=lambda: [None for _ in p.stdout], daemon=True).start()
-            return p, int(m.group(1))
-    raise SystemExit(f"{args[0]} did not start")
 
 
 class Client:

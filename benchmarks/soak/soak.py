@@ -4,16 +4,8 @@ RSS sampled every 10 s. Pass: 0 errors, and RSS after warm-up stays within ±10 
 Usage: python3 soak.py --bin .build/release/tollgate [--minutes 10] [--rate 200] [--miss-share 0.2]
 """
 import argparse, http.client, json, os, re, statistics, subprocess, sys, tempfile, threading, time
-
-
-def start(bin_, args):
-    p = subprocess.Popen([bin_, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    for line in p.stdout:
-        m = re.search(r"listening on http://[\d.]+:(\d+)", line)
-        if m:
-            threading.Thread(target=lambda: [None for _ in p.stdout], daemon=True).start()
-            return p, int(m.group(1))
-    raise SystemExit(f"{args[0]} did not start")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tollgate_procs import start  # noqa: E402
 
 
 def rss_kib(pid):
