@@ -143,6 +143,7 @@ struct SharedTierLiveTests {
         #expect(try await post(b.url + "/v1/chat/completions", chatBody("Name a prime number above 100")).cache == "hit")
         let metrics = try await get(a.url + "/metrics").text
         #expect(metrics.contains("tollgate_shared_up 0"), "the outage shows in /metrics")
+        #expect(metrics.contains("tollgate_shared_outbox 1"), "with the answer waiting for PostgreSQL")
 
         try pg.start()
         #expect(try await eventually(within: .seconds(20)) {

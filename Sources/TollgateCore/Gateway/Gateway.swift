@@ -239,6 +239,7 @@ public final class Gateway: Sendable {
         let entries = (try? exact.store.count(.entries)) ?? 0
         let vectors = (try? exact.store.count(.vectors)) ?? 0
         Observability.cacheSize(entries: entries, vectors: vectors, bytes: (exact.store as? LMDBStore)?.usedBytes() ?? 0)
+        if shared != nil { Observability.sharedOutbox((try? exact.store.count(.outbox)) ?? 0) }
     }
 
     /// A response served from the exact cache: costs nothing, reports what it saved.

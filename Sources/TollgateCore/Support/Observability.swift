@@ -80,6 +80,11 @@ public enum Observability {
         Counter(label: "tollgate_shared_events_total", dimensions: [("event", event)]).increment(by: count)
     }
 
+    /// `tollgate_shared_outbox`: answers stored here and not yet in PostgreSQL.
+    static func sharedOutbox(_ n: Int) {
+        Gauge(label: "tollgate_shared_outbox").record(n)
+    }
+
     /// `tollgate_shared_up`: 1 while PostgreSQL answers, 0 while the node runs without it.
     static func sharedUp(_ up: Bool) {
         Gauge(label: "tollgate_shared_up").record(up ? 1 : 0)
