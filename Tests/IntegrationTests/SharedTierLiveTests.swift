@@ -174,6 +174,23 @@ struct SharedTierLiveTests {
         again.stop()
     }
 
+    @Test func aNodeStartedWhilePostgresIsDownServesJoinsLaterAndStopsPromptly() async throws {
+        let pg = try PostgresCluster()
+        let mock = try await startMock()
+        try pg.stop()
+        let a = try await node(pg, env: "TG_PG_LATE", mock: mock)
+        #expect(try await post(a.url + "/v1/chat/completions", chatBody("How long is a marathon?")).cache == "miss")
+        #expect(try await post(a.url + "/v1/chat/completions", chatBody("How long is a marathon?")).cache == "hit")
+        #expect(try await eventually { a.log.contains("PostgreSQL unavailable") }, "the node says PostgreSQL is away")
+        try pg.start()
+        #expect(try await eventually(within: .seconds(20)) { (try? pg.psql("SELECT count(*) FROM tollgate_entries")) == "1" },
+                "once PostgreSQL is up the node connects and sends what it stored meanwhile")
+        try pg.stop()
+        let started = ContinuousClock.now
+        a.stop()
+        #expect(ContinuousClock.now - started < .seconds(10), "SIGTERM ends the node promptly even with PostgreSQL gone")
+    }
+
     @Test func tenantsStayApartAcrossNodes() async throws {
         let pg = try PostgresCluster()
         let mock = try await startMock()
@@ -276,6 +293,19 @@ struct SharedTierLiveTests {
                 "no semantic hit on a purged entry")
         #expect(try await post(b.url + "/v1/chat/completions", q).cache == "miss", "nor an exact one, from LMDB or PostgreSQL")
         #expect(try await upstreamCalls(mock) == 3)
+    }
+
+    @Test func aNodeWithAnotherEmbedderTakesTheAnswersButNotTheVectors() async throws {
+        let pg = try PostgresCluster()
+        let mock = try await startMock()
+        let a = try await node(pg, env: "TG_PG_EMBED", mock: mock)
+        let hashing = "cache: { semantic: { enabled: true, embedder: hashing }, shared: { kind: postgres, url_env: TG_PG_EMBED } }\nproviders:\n" + providerYAML("budget", port: mock.port)
+        let (b, _) = try await startGateway(config: hashing)
+        #expect(try await post(a.url + "/v1/chat/completions", chatBody("Name the largest desert on Earth")).cache == "miss")
+        #expect(try await eventually { try await stats(b, "entries") == 1 })
+        #expect(try await stats(b, "semantic_vectors") == 0, "a MiniLM vector (384 floats, like the hashing embedder's) is not put in a hashing index")
+        #expect(try await post(b.url + "/v1/chat/completions", chatBody("Name the largest desert on Earth")).cache == "hit")
+        #expect(try pg.psql("SELECT embedder FROM tollgate_entries") == "all-MiniLM-L6-v2")
     }
 
     @Test func aMissingURLIsAConfigurationError() async throws {

@@ -44,15 +44,22 @@ final class FillWaiters: Sendable {
 /// PostgreSQL call that hangs never holds a request longer than that.
 func deadline<T: Sendable>(_ limit: Duration, _ what: String, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
     let slot = DeadlineSlot<T>()
-    return try await withCheckedThrowingContinuation { continuation in
-        slot.arm(continuation)
-        let work = Task {
-            do { slot.finish(.success(try await operation())) } catch { slot.finish(.failure(error)) }
+    // Cancelling the caller (shutdown) ends the wait at once, like the deadline does.
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            slot.arm(continuation)
+            let work = Task {
+                do { slot.finish(.success(try await operation())) } catch { slot.finish(.failure(error)) }
+            }
+            slot.work = work
+            Task {
+                try? await Task.sleep(for: limit)
+                if slot.finish(.failure(SharedTierError.timeout(what))) { work.cancel() }
+            }
+            if Task.isCancelled, slot.finish(.failure(CancellationError())) { work.cancel() }
         }
-        Task {
-            try? await Task.sleep(for: limit)
-            if slot.finish(.failure(SharedTierError.timeout(what))) { work.cancel() }
-        }
+    } onCancel: {
+        if slot.finish(.failure(CancellationError())) { slot.work?.cancel() }
     }
 }
 
@@ -60,6 +67,13 @@ func deadline<T: Sendable>(_ limit: Duration, _ what: String, _ operation: @esca
 /// resumes it.
 private final class DeadlineSlot<T: Sendable>: Sendable {
     private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    /// The task running the operation (cancelled when the deadline or the caller gives up).
+    var work: Task<Void, Never>? {
+        get { task.withLock { $0 } }
+        set { task.withLock { $0 = newValue } }
+    }
 
     func arm(_ c: CheckedContinuation<T, any Error>) { continuation.withLock { $0 = c } }
 

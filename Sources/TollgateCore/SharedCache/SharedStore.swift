@@ -13,6 +13,8 @@ public struct SharedRow: Sendable {
     public var createdAt: Date
     public var expiresAt: Date
     public var semantic: SemanticPrompt?
+    /// The embedder that made the vector (nodes with another embedder ignore the vector).
+    public var embedder: String?
     /// The fill sequence number (0 until written).
     public var seq: Int64 = 0
     /// The node that wrote it.
@@ -70,6 +72,7 @@ public final class SharedStore: Sendable {
                   origin text NOT NULL, seq bigint NOT NULL, purged boolean NOT NULL DEFAULT false)
                 """, logger: logger)
             try await c.query("ALTER TABLE tollgate_entries ADD COLUMN IF NOT EXISTS purged boolean NOT NULL DEFAULT false", logger: logger)
+            try await c.query("ALTER TABLE tollgate_entries ADD COLUMN IF NOT EXISTS embedder text", logger: logger)
             try await c.query("CREATE INDEX IF NOT EXISTS tollgate_entries_seq ON tollgate_entries (seq)", logger: logger)
             try await c.query("CREATE INDEX IF NOT EXISTS tollgate_entries_expires ON tollgate_entries (expires_at)", logger: logger)
             try await c.query("CREATE TABLE IF NOT EXISTS tollgate_meta (name text PRIMARY KEY, value text NOT NULL)", logger: logger)
@@ -85,7 +88,7 @@ public final class SharedStore: Sendable {
     /// The live entry under `key` for `tenant` (both must match), or nil.
     func fetch(key: CacheKey, tenant: String) async throws -> SharedRow? {
         let rows = try await client.query("""
-            SELECT key, tenant, entry, namespace, prompt, vector, created_at, expires_at, origin, seq, purged FROM tollgate_entries
+            SELECT key, tenant, entry, namespace, prompt, vector, created_at, expires_at, origin, seq, purged, embedder FROM tollgate_entries
             WHERE key = \(ByteBuffer(bytes: key.bytes)) AND tenant = \(tenant) AND expires_at > now() AND NOT purged
             """, logger: logger)
         for try await row in rows { return try SharedStore.decode(row) }
@@ -104,11 +107,11 @@ public final class SharedStore: Sendable {
                 let ns = r.semantic.map { ByteBuffer(bytes: $0.namespace.bytes) }
                 let vector = r.semantic.map { SharedStore.encode($0.vector) }
                 let seqs = try await c.query("""
-                    INSERT INTO tollgate_entries (key, tenant, entry, namespace, prompt, vector, created_at, expires_at, origin, seq)
-                    VALUES (\(ByteBuffer(bytes: r.key.bytes)), \(r.tenant), \(r.entry), \(ns), \(r.semantic?.text), \(vector),
+                    INSERT INTO tollgate_entries (key, tenant, entry, namespace, prompt, vector, embedder, created_at, expires_at, origin, seq)
+                    VALUES (\(ByteBuffer(bytes: r.key.bytes)), \(r.tenant), \(r.entry), \(ns), \(r.semantic?.text), \(vector), \(r.semantic == nil ? nil : r.embedder),
                             \(r.createdAt), \(r.expiresAt), \(origin), nextval('tollgate_fill_seq'))
                     ON CONFLICT (key) DO UPDATE SET tenant = EXCLUDED.tenant, entry = EXCLUDED.entry, namespace = EXCLUDED.namespace,
-                      prompt = EXCLUDED.prompt, vector = EXCLUDED.vector, created_at = EXCLUDED.created_at,
+                      prompt = EXCLUDED.prompt, vector = EXCLUDED.vector, embedder = EXCLUDED.embedder, created_at = EXCLUDED.created_at,
                       expires_at = EXCLUDED.expires_at, origin = EXCLUDED.origin, seq = EXCLUDED.seq, purged = false
                     RETURNING seq
                     """, logger: logger)
@@ -123,7 +126,7 @@ public final class SharedStore: Sendable {
     /// Live rows written after `cursor`, in sequence order.
     func fills(after cursor: Int64, limit: Int) async throws -> [SharedRow] {
         let rows = try await client.query("""
-            SELECT key, tenant, entry, namespace, prompt, vector, created_at, expires_at, origin, seq, purged FROM tollgate_entries
+            SELECT key, tenant, entry, namespace, prompt, vector, created_at, expires_at, origin, seq, purged, embedder FROM tollgate_entries
             WHERE seq > \(cursor) AND expires_at > now() ORDER BY seq LIMIT \(limit)
             """, logger: logger)
         var out: [SharedRow] = []
@@ -159,7 +162,7 @@ public final class SharedStore: Sendable {
             var last: Int64 = 0
             for key in keys {
                 let seqs = try await c.query("""
-                    UPDATE tollgate_entries SET purged = true, entry = ''::bytea, namespace = NULL, prompt = NULL, vector = NULL,
+                    UPDATE tollgate_entries SET purged = true, entry = ''::bytea, namespace = NULL, prompt = NULL, vector = NULL, embedder = NULL,
                       origin = \(origin), seq = nextval('tollgate_fill_seq')
                     WHERE key = \(ByteBuffer(bytes: key.bytes)) RETURNING seq
                     """, logger: logger)
@@ -215,8 +218,8 @@ public final class SharedStore: Sendable {
     }
 
     static func decode(_ row: PostgresRow) throws -> SharedRow {
-        let (key, tenant, entry, ns, prompt, vector, created, expires, origin, seq, purged) =
-            try row.decode((ByteBuffer, String, ByteBuffer, ByteBuffer?, String?, ByteBuffer?, Date, Date, String, Int64, Bool).self)
+        let (key, tenant, entry, ns, prompt, vector, created, expires, origin, seq, purged, embedder) =
+            try row.decode((ByteBuffer, String, ByteBuffer, ByteBuffer?, String?, ByteBuffer?, Date, Date, String, Int64, Bool, String?).self)
         var semantic: SemanticPrompt?
         if let ns, let prompt, let vector, ns.readableBytes == 32 {
             semantic = SemanticPrompt(namespace: CacheKey(bytes: Array(ns.readableBytesView)), text: prompt, vector: decodeVector(vector))
@@ -225,6 +228,7 @@ public final class SharedStore: Sendable {
         r.seq = seq
         r.origin = origin
         r.purged = purged
+        r.embedder = embedder
         return r
     }
 }

@@ -29,6 +29,8 @@ public final class SharedTier: Service, Sendable {
     let claimWait: Duration
     /// Whether this node copies every other node's entries (see `GatewayConfig.Shared.follow`).
     let following: Bool
+    /// How long connecting (migration, LISTEN) may take before the tier counts as down.
+    static let connectTimeout = Duration.seconds(5)
     /// Rows per write transaction (and per follower read).
     static let batch = 200
 
@@ -147,19 +149,38 @@ public final class SharedTier: Service, Sendable {
         var backoff = Duration.milliseconds(100)
         while !Task.isCancelled {
             do {
-                let instance = try await store.migrate()
+                // postgres-nio's pool waits for a connection as long as it takes: every call
+                // here has a deadline, so an unreachable server is noticed and reported.
+                let store = self.store
+                let instance = try await deadline(SharedTier.connectTimeout, "connect") { try await store.migrate() }
                 state.withLock { $0.instance = instance }
-                // The LISTEN connection is also the liveness check, followed or not.
-                try await store.listen {
-                    self.markAvailable()
-                    if self.following { await self.follow() }
-                }
+                try await listen()
                 backoff = .milliseconds(100)
             } catch {
                 failed(error, "follow")
             }
             try? await Task.sleep(for: backoff)  // reconnect backoff
             backoff = min(backoff * 2, .seconds(2))
+        }
+    }
+
+    /// LISTENs (the connection is also the liveness check, followed or not) until the connection
+    /// ends; gives up when the LISTEN is not in place within `connectTimeout`.
+    func listen() async throws {
+        let listening = Flag()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await self.store.listen {
+                    listening.set()
+                    self.markAvailable()
+                    if self.following { await self.follow() }
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: SharedTier.connectTimeout)
+                if !listening.isSet { throw SharedTierError.timeout("listen") }
+            }
+            while try await group.next() != nil {}
         }
     }
 
@@ -170,7 +191,9 @@ public final class SharedTier: Service, Sendable {
         var cursor = (try? local.store.get(.meta, cursorKey)).flatMap { $0?.getInteger(at: 0, endianness: .little, as: Int64.self) } ?? 0
         do {
             while true {
-                let rows = try await store.fills(after: cursor, limit: SharedTier.batch)
+                let store = self.store
+                let after = cursor
+                let rows = try await deadline(.seconds(10), "follow") { try await store.fills(after: after, limit: SharedTier.batch) }
                 for row in rows where row.origin != node {
                     if row.purged {
                         await forget(row.key)
@@ -239,8 +262,10 @@ public final class SharedTier: Service, Sendable {
     func row(for key: CacheKey) -> SharedRow? {
         guard let bytes = try? local.store.get(.entries, key), let entry = CacheEntry(decoding: bytes) else { return nil }
         let created = Date(timeIntervalSince1970: Double(entry.createdMs) / 1000)
-        return SharedRow(key: key, tenant: entry.tenant, entry: bytes, createdAt: created,
-                         expiresAt: created.addingTimeInterval(Double(ttlSeconds)), semantic: semantic?.storedPrompt(key))
+        var row = SharedRow(key: key, tenant: entry.tenant, entry: bytes, createdAt: created,
+                            expiresAt: created.addingTimeInterval(Double(ttlSeconds)), semantic: semantic?.storedPrompt(key))
+        row.embedder = semantic?.embedder.name
+        return row
     }
 
     /// On shutdown: gives queued rows a last chance to reach PostgreSQL.
@@ -258,7 +283,10 @@ public final class SharedTier: Service, Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(60))
             guard available else { continue }
-            if let n = try? await store.deleteExpired(), n > 0 { logger.info("shared tier: removed \(n) expired entries") }
+            let store = self.store
+            if let n = try? await deadline(.seconds(10), "sweep", { try await store.deleteExpired() }), n > 0 {
+                logger.info("shared tier: removed \(n) expired entries")
+            }
         }
     }
 
@@ -268,8 +296,8 @@ public final class SharedTier: Service, Sendable {
     @discardableResult
     func adopt(_ row: SharedRow) async -> CacheEntry? {
         guard let entry = CacheEntry(decoding: row.entry), entry.tenant == row.tenant else { return nil }
-        var prompt = row.semantic
-        if let p = prompt, p.vector.count != semantic?.index.dimension { prompt = nil }  // another embedder's vector
+        // A vector from another embedder means nothing to this index: keep the answer, not the vector.
+        let prompt = row.embedder == semantic?.embedder.name ? row.semantic : nil
         let also = prompt.flatMap { p in semantic.map { [$0.persist(p, key: row.key)] } } ?? []
         if await local.store(entry, key: row.key, alias: nil, also: also), let prompt, let semantic {
             semantic.index(prompt, key: row.key)
@@ -311,6 +339,13 @@ public final class SharedTier: Service, Sendable {
             logger.warning("shared tier: PostgreSQL unavailable (\(what)); serving from LMDB and upstream until it returns", metadata: ["error": "\(message)"])
         }
     }
+}
+
+/// A flag one task sets and another reads.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }
 
 extension SharedStore: CustomStringConvertible {
