@@ -85,14 +85,31 @@ public final class SharedStore: Sendable {
         }
     }
 
-    /// The live entry under `key` for `tenant` (both must match), or nil.
+    /// The live entry under `key` for `tenant` (both must match), or nil. A prepared statement:
+    /// this is the one query on the request path.
     func fetch(key: CacheKey, tenant: String) async throws -> SharedRow? {
-        let rows = try await client.query("""
-            SELECT key, tenant, entry, namespace, prompt, vector, created_at, expires_at, origin, seq, purged, embedder FROM tollgate_entries
-            WHERE key = \(ByteBuffer(bytes: key.bytes)) AND tenant = \(tenant) AND expires_at > now() AND NOT purged
-            """, logger: logger)
-        for try await row in rows { return try SharedStore.decode(row) }
+        for try await row in try await client.execute(FetchEntry(key: ByteBuffer(bytes: key.bytes), tenant: tenant), logger: logger) { return row }
         return nil
+    }
+
+    /// `fetch`'s statement, prepared once per connection.
+    struct FetchEntry: PostgresPreparedStatement {
+        static let sql = """
+            SELECT key, tenant, entry, namespace, prompt, vector, created_at, expires_at, origin, seq, purged, embedder FROM tollgate_entries
+            WHERE key = $1 AND tenant = $2 AND expires_at > now() AND NOT purged
+            """
+        typealias Row = SharedRow
+        var key: ByteBuffer
+        var tenant: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings()
+            b.append(key)
+            b.append(tenant)
+            return b
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> SharedRow { try SharedStore.decode(row) }
     }
 
     /// Writes rows (insert or replace) in one transaction in fill order, then wakes followers.
