@@ -57,7 +57,12 @@ public struct ExactCache: Sendable {
     public func store(_ entry: CacheEntry, key: CacheKey, alias: (CacheKey, AliasTarget)?, also: [CacheWrite] = []) async -> Bool {
         var batch: [CacheWrite] = [.put(.entries, key, entry.encoded())]
         if let (raw, target) = alias { batch.append(.put(.aliases, raw, target.encoded())) }
-        batch += also
+        return await store(batch + also, key: key)
+    }
+
+    /// Commits a batch of entries (and their vector rows) at once; `key` names it in the log.
+    @discardableResult
+    public func store(_ batch: [CacheWrite], key: CacheKey) async -> Bool {
         // A full cache makes room by evicting its oldest entries; it never fails the request.
         for attempt in 0..<4 {
             do {

@@ -194,12 +194,22 @@ public final class SharedTier: Service, Sendable {
                 let store = self.store
                 let after = cursor
                 let rows = try await deadline(.seconds(10), "follow") { try await store.fills(after: after, limit: SharedTier.batch) }
+                // Other nodes' answers of this page in one LMDB commit (a warm start copies
+                // thousands), then their vectors into the index; tombstones one by one.
+                var copies: [(SharedRow, SemanticPrompt?)] = []
                 for row in rows where row.origin != node {
                     if row.purged {
                         await forget(row.key)
-                    } else if await adopt(row) != nil {
-                        Observability.shared("followed")
+                    } else if let copy = copyable(row) {
+                        copies.append(copy)
                     }
+                }
+                if let first = copies.first, await local.store(copies.flatMap(writes(for:)), key: first.0.key) {
+                    for (row, prompt) in copies {
+                        if let prompt { semantic?.index(prompt, key: row.key) }
+                        waiters.fill(row.key)
+                    }
+                    Observability.shared("followed", count: copies.count)
                 }
                 guard let last = rows.last?.seq else { break }
                 cursor = last
@@ -293,17 +303,24 @@ public final class SharedTier: Service, Sendable {
     // MARK: Helpers
 
     /// Copies a row into LMDB and, with its vector, into the semantic index; wakes waiters.
-    @discardableResult
-    func adopt(_ row: SharedRow) async -> CacheEntry? {
-        guard let entry = CacheEntry(decoding: row.entry), entry.tenant == row.tenant else { return nil }
-        // A vector from another embedder means nothing to this index: keep the answer, not the vector.
-        let prompt = row.embedder == semantic?.embedder.name ? row.semantic : nil
-        let also = prompt.flatMap { p in semantic.map { [$0.persist(p, key: row.key)] } } ?? []
-        if await local.store(entry, key: row.key, alias: nil, also: also), let prompt, let semantic {
-            semantic.index(prompt, key: row.key)
-        }
+    func adopt(_ row: SharedRow) async {
+        guard let copy = copyable(row), await local.store(writes(for: copy), key: row.key) else { return }
+        if let prompt = copy.1 { semantic?.index(prompt, key: row.key) }
         waiters.fill(row.key)
-        return entry
+    }
+
+    /// A row this node can take, with the prompt to index (nil when the row has none, or when
+    /// another embedder made its vector: that means nothing to this index).
+    func copyable(_ row: SharedRow) -> (SharedRow, SemanticPrompt?)? {
+        guard let entry = CacheEntry(decoding: row.entry), entry.tenant == row.tenant else { return nil }
+        return (row, row.embedder == semantic?.embedder.name ? row.semantic : nil)
+    }
+
+    /// The LMDB writes that store a copied row: its entry and its vector row.
+    func writes(for copy: (SharedRow, SemanticPrompt?)) -> [CacheWrite] {
+        var w: [CacheWrite] = [.put(.entries, copy.0.key, Array(copy.0.entry.readableBytesView))]
+        if let prompt = copy.1, let semantic { w.append(semantic.persist(prompt, key: copy.0.key)) }
+        return w
     }
 
     /// Deletes a purged key's local copy: vector (index and table), entry and aliases.
