@@ -244,7 +244,7 @@ struct GatewayLiveTests {
     }
 
     @Test func fastestPrefersTheLowLatencyMock() async throws {
-        let slow = try await startMock(["--latency-ms", "250"])  // a wide margin: a loaded machine can stall the quick one for tens of ms
+        let slow = try await startMock(["--latency-ms", "1000"])  // a wide margin: a loaded machine can stall the quick one for hundreds of ms
         let quick = try await startMock(["--latency-ms", "1"])
         let (gateway, _) = try await startGateway(config: "routing: { strategy: fastest }\nproviders:\n" + providerYAML("slow", port: slow.port, input: 0.1, output: 0.1)
             + providerYAML("quick", port: quick.port, input: 5, output: 5))

@@ -51,19 +51,25 @@ struct ProviderHealthTests {
         #expect(error?.status == .serviceUnavailable && error?.code == "upstream_unavailable" && (error?.retryAfter ?? 0) > 0)
     }
 
-    @Test func fastestPrefersTheLowLatencyProvider() async throws {
+    @Test func fastestPrefersTheLowLatencyProvider() throws {
+        // Latencies are recorded as the router records them, without wall-clock sleeps: a timed
+        // test flips on a loaded machine (a 2 ms sleep once took longer than a 200 ms one).
         let router = ProviderRouter(providers: [provider("slow", model("m", input: 1, output: 1)), provider("quick", model("m", input: 5, output: 5))],
                                     strategy: .fastest)
-        let log = CallLog()
-        for _ in 0..<6 {
-            _ = try await router.route(try chat(model: "m")) { c throws(UpstreamFailure) in
-                log.add(c.provider.name)
-                // Simulated upstream latency, far apart: a loaded machine can stretch a 2 ms sleep by tens of ms.
-                try? await Task.sleep(for: .milliseconds(c.provider.name == "slow" ? 200 : 2))
-                return anAnswer
-            }
+        let request = try chat(model: "m")
+        #expect(try router.candidates(for: request).map(\.provider.name) == ["slow", "quick"], "unmeasured: cheapest first")
+        func record(_ name: String, _ seconds: Double) {
+            _ = router.health.acquire(name, maxConcurrency: nil)
+            router.health.release(name, success: true, latency: seconds)
         }
-        #expect(log.all.suffix(4).allSatisfy { $0 == "quick" }, "\(log.all)")
+        record("slow", 0.200)
+        #expect(try router.candidates(for: request).first?.provider.name == "quick", "an unmeasured provider goes first, to be measured")
+        record("quick", 0.002)
+        #expect(try router.candidates(for: request).map(\.provider.name) == ["quick", "slow"])
+        record("quick", 0.900)  // one slow answer moves the EWMA, and order follows it
+        #expect(try router.candidates(for: request).map(\.provider.name) == ["slow", "quick"])
+        for _ in 0..<8 { record("quick", 0.002) }
+        #expect(try router.candidates(for: request).first?.provider.name == "quick", "it recovers as fast answers come in")
     }
 
     @Test func aStaleLatencyIsMeasuredAgain() {
