@@ -106,7 +106,15 @@ public final class SharedTier: Service, Sendable {
         guard available, following else { return nil }  // the wait ends on a followed fill
         do {
             let (store, node, seconds) = (self.store, self.node, Double(claimWait.components.seconds) + 1)
-            if try await deadline(readTimeout, "claim", { try await store.claim(key: key, node: node, seconds: seconds) }) { return nil }
+            if try await deadline(readTimeout, "claim", { try await store.claim(key: key, node: node, seconds: seconds) }) {
+                // Claimed. Another node's answer may have landed (and its claim gone) since this
+                // request's lookup: look once more before paying for an upstream call.
+                if let entry = await lookup(key: key, tenant: tenant, freshness: freshness) {
+                    release(key: key)
+                    return entry
+                }
+                return nil
+            }
         } catch {
             failed(error, "claim")
             return nil
