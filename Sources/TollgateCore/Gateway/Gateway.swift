@@ -135,10 +135,7 @@ public final class Gateway: Sendable {
             }
             defer { flights.finish(key) }
             // Across nodes: the first node to claim the key calls upstream; the others wait for its answer.
-            guard let shared else {
-                return try await upstream(request, tenant: tenant, canonical: canonical, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
-            }
-            if let entry = await shared.awaitOtherNode(key: key, tenant: tenant, freshness: freshness) {
+            if let shared, let entry = await shared.awaitOtherNode(key: key, tenant: tenant, freshness: freshness) {
                 settle(0, 0)
                 if directives.store { await exact.addAlias(rawKey, target) }
                 return hit(entry)
@@ -146,7 +143,7 @@ public final class Gateway: Sendable {
             do {
                 return try await upstream(request, tenant: tenant, canonical: canonical, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
             } catch {
-                shared.release(key: key)
+                shared?.release(key: key)  // waiting nodes go on at once
                 throw error
             }
         }

@@ -151,14 +151,6 @@ public final class SharedStore: Sendable {
         return out
     }
 
-    /// The highest sequence number written so far (0 when empty).
-    func lastSeq() async throws -> Int64 {
-        for try await s in try await client.query("SELECT coalesce(max(seq), 0)::bigint FROM tollgate_entries", logger: logger).decode(Int64.self) {
-            return s
-        }
-        return 0
-    }
-
     /// Deletes expired rows (and stale claims); returns how many entries went.
     func deleteExpired() async throws -> Int {
         try await client.query("DELETE FROM tollgate_claims WHERE until < now()", logger: logger)
