@@ -110,7 +110,7 @@ struct BenchRunCommand: AsyncParsableCommand {
             say(BenchReport.text(p.run, p.summary))
             if let out {
                 try BenchSession.writeRun(p, context: context, to: out)
-                say("wrote \(out)/report.md, \(out)/report.json, \(out)/wrong-hits.jsonl")
+                say("wrote \(out)/report.md, \(out)/report.json, \(out)/wrong-hits.jsonl" + (p.run.guardOn ? ", \(out)/guard-refusals.jsonl" : ""))
             }
         }
     }

@@ -42,6 +42,10 @@ import Testing
         }
         // Guard refusals only when the guard is on.
         if !run.guardOn { #expect(s.refusedOtherClass + s.refusedSameClass + s.refusedUnscored == 0) }
+        for o in run.outcomes {
+            #expect(o.refusals.count == o.refusedOtherClass + o.refusedSameClass + o.refusedUnscored)
+            #expect(o.refusals.allSatisfy { $0.similarity >= run.threshold - 1e-6 && MismatchKind(rawValue: $0.check) != nil })
+        }
     }
 
     @Test func quickSweepOnOurWorkloadAddsUp() async throws {
@@ -85,5 +89,15 @@ import Testing
             let w = try JSONValue.parse(String(line))
             #expect(w["query_class"] != w["cached_class"] && w["cached"]?.stringValue != "?")
         }
+        // Our workload has look-alikes: the guard refuses some, and each refusal is listed with its check.
+        let refusals = try String(contentsOfFile: dir + "/single/guard-refusals.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(!refusals.isEmpty && refusals.count == at92.summary.refusedOtherClass + at92.summary.refusedSameClass + at92.summary.refusedUnscored)
+        for line in refusals {
+            let r = try JSONValue.parse(String(line))
+            #expect(r["check"]?.stringValue.flatMap(MismatchKind.init(rawValue:)) != nil && r["cached"]?.stringValue != "?")
+            #expect(r["cached_class"]?.stringValue != nil && r["same_class"]?.boolValue == (r["query_class"] == r["cached_class"]))
+        }
+        let singleMD = try String(contentsOfFile: dir + "/single/report.md", encoding: .utf8)
+        #expect(singleMD.contains("## Guard refusals by check"))
     }
 }

@@ -104,6 +104,35 @@ public enum BenchReport {
         }
     }
 
+    /// Every candidate the guard refused in a run: the query, the cached prompt, the similarity, the
+    /// check that failed and whether the two were of the same class (a hit lost).
+    public static func refusals(_ run: BenchRun, _ c: BenchContext) -> [JSONValue] {
+        var byLine: [Int: BenchRequest] = [:], classOf: [String: String] = [:]
+        for r in c.requests {
+            byLine[r.line] = r
+            if classOf[r.text] == nil, let k = r.classID { classOf[r.text] = k }
+        }
+        return run.outcomes.flatMap { o in
+            o.refusals.map { r -> JSONValue in
+                ["similarity": .double(BenchStats.round(r.similarity)), "check": .string(r.check),
+                 "same_class": r.sameClass.map { .bool($0) } ?? nil,
+                 "query": .string(byLine[o.line]?.text ?? "?"), "query_class": o.queryClass.map { .string($0) } ?? nil, "query_line": .int(o.line),
+                 "cached": .string(r.cachedPrompt), "cached_class": classOf[r.cachedPrompt].map { .string($0) } ?? nil,
+                 "served": .string(o.path.rawValue)]
+            }
+        }
+    }
+
+    /// The guard's refusals by check: which check prevented wrong hits and which cost hits.
+    public static func refusalTable(_ s: BenchSummary) -> String {
+        var t = "| guard check | refused: another class (wrong hit prevented) | same class (hit lost) | unscored |\n|---|---:|---:|---:|\n"
+        for k in s.refusalsByCheck.keys.sorted() {
+            let c = s.refusalsByCheck[k]!
+            t += "| \(k) | \(c.other) | \(c.same) | \(c.unscored) |\n"
+        }
+        return t
+    }
+
     static let definitions = """
     ## Definitions
 
@@ -128,7 +157,9 @@ public enum BenchReport {
                      run.guardOn ? "on" : "off (threshold alone)", run.wallSeconds, Double(s.requests) / max(run.wallSeconds, 1e-9))
         md += table(s) + "\n## Latency (ms)\n\n"
         if run.embeddingsReused { md += "Embeddings were reused from an earlier run of the sweep: the embedding times below are not real.\n\n" }
-        md += latencyTable(s) + "\n" + definitions
+        md += latencyTable(s) + "\n"
+        if !s.refusalsByCheck.isEmpty { md += "## Guard refusals by check (each in guard-refusals.jsonl)\n\n" + refusalTable(s) + "\n" }
+        md += definitions
         let wrong = wrongHits(run, c)
         if !wrong.isEmpty {
             md += "\n## Wrong hits (first \(min(30, wrong.count)) of \(wrong.count); all in wrong-hits.jsonl)\n\n| similarity | query | cached prompt served |\n|---:|---|---|\n"

@@ -31,12 +31,24 @@ public struct BenchOutcome: Sendable {
     public var refusedSameClass = 0
     public var refusedOtherClass = 0
     public var refusedUnscored = 0
+    /// Each refused candidate: the check that failed and whether it was of the query's class.
+    public var refusals: [BenchRefusal] = []
 
     /// A hit (exact or semantic) on a scored request: was the served answer of the query's class?
     public var correct: Bool? {
         guard path == .exact || path == .semantic, let q = queryClass else { return nil }
         return servedClass == q
     }
+}
+
+/// A candidate the guard refused during a bench request.
+public struct BenchRefusal: Sendable {
+    public var cachedPrompt: String
+    public var similarity: Double
+    /// The guard check that failed (`MismatchKind`'s raw value).
+    public var check: String
+    /// Of the query's class (a hit lost), of another (a wrong hit prevented), or unscored (nil).
+    public var sameClass: Bool?
 }
 
 /// One bench run: a workload replayed through one gateway with one threshold, from an empty cache.
@@ -128,11 +140,15 @@ public final class BenchRunner: Sendable {
             if let before, let after = semantic?.probe.take() {
                 o.embedNanos = after.embedNanos - before.embedNanos
                 o.lookupNanos = after.lookupNanos - before.lookupNanos
-                for text in after.refused {
-                    switch (r.classID, textIndex[text] ?? nil) {
+                for refusal in after.refused {
+                    var same: Bool?
+                    switch (r.classID, textIndex[refusal.cachedPrompt] ?? nil) {
                     case (nil, _), (_, nil): o.refusedUnscored += 1
-                    case let (q?, c?): if q == c { o.refusedSameClass += 1 } else { o.refusedOtherClass += 1 }
+                    case let (q?, c?):
+                        same = q == c
+                        if q == c { o.refusedSameClass += 1 } else { o.refusedOtherClass += 1 }
                     }
+                    o.refusals.append(BenchRefusal(cachedPrompt: refusal.cachedPrompt, similarity: refusal.similarity, check: refusal.check, sameClass: same))
                 }
             }
             outcomes.append(o)

@@ -47,16 +47,19 @@ public enum BenchSession {
         return (points, runner)
     }
 
-    /// Writes report.md, report.json and wrong-hits.jsonl of a single run into `dir`.
+    /// Writes report.md, report.json, wrong-hits.jsonl and (guard on) guard-refusals.jsonl of a single run into `dir`.
     public static func writeRun(_ point: SweepPoint, context: BenchContext, to dir: String) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try BenchReport.markdown(point.run, point.summary, context).write(toFile: dir + "/report.md", atomically: true, encoding: .utf8)
         try (BenchReport.reportJSON(point.run, point.summary, context).jsonString + "\n").write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
         let wrong = BenchReport.wrongHits(point.run, context).map { $0.jsonString + "\n" }.joined()
         try wrong.write(toFile: dir + "/wrong-hits.jsonl", atomically: true, encoding: .utf8)
+        if point.run.guardOn {
+            try BenchReport.refusals(point.run, context).map { $0.jsonString + "\n" }.joined().write(toFile: dir + "/guard-refusals.jsonl", atomically: true, encoding: .utf8)
+        }
     }
 
-    /// Writes report.md, report.json, sweep.svg and one wrong-hits file per run into `dir`.
+    /// Writes report.md, report.json, sweep.svg, one wrong-hits file per run and one guard-refusals file per guard run into `dir`.
     public static func writeSweep(_ points: [SweepPoint], context: BenchContext, marked: Double, title: String, to dir: String) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try BenchSweepReport.markdown(points, context, marked: marked).write(toFile: dir + "/report.md", atomically: true, encoding: .utf8)
@@ -67,6 +70,10 @@ public enum BenchSession {
         for p in points {
             let name = "wrong-hits-\(BenchStats.threshold(p.run.threshold))-\(p.run.guardOn ? "guard" : "alone").jsonl"
             try BenchReport.wrongHits(p.run, context).map { $0.jsonString + "\n" }.joined().write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+            if p.run.guardOn {
+                let refusals = "guard-refusals-\(BenchStats.threshold(p.run.threshold)).jsonl"
+                try BenchReport.refusals(p.run, context).map { $0.jsonString + "\n" }.joined().write(toFile: dir + "/" + refusals, atomically: true, encoding: .utf8)
+            }
         }
     }
 }

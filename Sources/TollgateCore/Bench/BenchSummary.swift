@@ -24,6 +24,8 @@ public struct BenchSummary: Sendable {
     public var refusedSameClass = 0
     public var refusedUnscored = 0
     public var requestsRefused = 0
+    /// The same refusals by the guard check that failed: (of another class, of the same class).
+    public var refusalsByCheck: [String: (other: Int, same: Int, unscored: Int)] = [:]
     /// Semantic hits served from a lower-ranked candidate after the guard refused a better one,
     /// and how many of them were wrong (the guard's fallback can create wrong hits).
     public var hitsAfterRefusal = 0
@@ -76,6 +78,15 @@ public struct BenchSummary: Sendable {
             refusedOtherClass += o.refusedOtherClass
             refusedSameClass += o.refusedSameClass
             refusedUnscored += o.refusedUnscored
+            for r in o.refusals {
+                var c = refusalsByCheck[r.check] ?? (0, 0, 0)
+                switch r.sameClass {
+                case true?: c.same += 1
+                case false?: c.other += 1
+                case nil: c.unscored += 1
+                }
+                refusalsByCheck[r.check] = c
+            }
             if o.refusedOtherClass + o.refusedSameClass + o.refusedUnscored > 0 {
                 requestsRefused += 1
                 if o.path == .semantic { hitsAfterRefusal += 1 }
@@ -112,7 +123,11 @@ public struct BenchSummary: Sendable {
             "achievable": achievableShare.json, "hits_of_achievable": hitsOfAchievable.json,
             "guard_refusals": ["other_class": .int(refusedOtherClass), "same_class": .int(refusedSameClass),
                                "unscored": .int(refusedUnscored), "requests": .int(requestsRefused),
-                               "hits_after_refusal": .int(hitsAfterRefusal), "wrong_after_refusal": .int(wrongAfterRefusal)],
+                               "hits_after_refusal": .int(hitsAfterRefusal), "wrong_after_refusal": .int(wrongAfterRefusal),
+                               "by_check": .object(refusalsByCheck.keys.sorted().map { k in
+                                   let c = refusalsByCheck[k]!
+                                   return (k, ["other_class": .int(c.other), "same_class": .int(c.same), "unscored": .int(c.unscored)])
+                               })],
             "upstream_calls": .int(upstreamCalls), "upstream_calls_avoided": .int(avoidedCalls),
             "spent_usd": .number(Money.format(spentUSD)), "saved_usd": .number(Money.format(savedUSD)),
             "saved_by_wrong_hits_usd": .number(Money.format(savedByWrongUSD)),
@@ -130,6 +145,8 @@ public struct BenchSummary: Sendable {
         if wrongAfterRefusal > hitsAfterRefusal || hitsAfterRefusal > min(semanticHits, requestsRefused) {
             out.append("hits after a guard refusal do not add up")
         }
+        let byCheck = refusalsByCheck.values.reduce((0, 0, 0)) { ($0.0 + $1.other, $0.1 + $1.same, $0.2 + $1.unscored) }
+        if byCheck != (refusedOtherClass, refusedSameClass, refusedUnscored) { out.append("guard refusals by check do not add up") }
         return out
     }
 }

@@ -9,14 +9,21 @@ public final class SemanticProbe: Sendable {
         var embedNanos: Int64 = 0
         var lookupNanos: Int64 = 0
         var recording = false
-        var refused: [String] = []
+        var refused: [Refusal] = []
+    }
+
+    /// A cached prompt the guard refused for a query: its similarity and the check that failed.
+    public struct Refusal: Sendable {
+        public let cachedPrompt: String
+        public let similarity: Double
+        public let check: String
     }
 
     /// Totals so far, and the refused cached prompts since the last `take()`.
     public struct Snapshot: Sendable {
         public let embedNanos: Int64
         public let lookupNanos: Int64
-        public let refused: [String]
+        public let refused: [Refusal]
     }
 
     let state = Mutex(State())
@@ -44,8 +51,10 @@ public final class SemanticProbe: Sendable {
         state.withLock { $0.lookupNanos += n }
     }
 
-    func refused(_ cachedPrompt: String) {
-        state.withLock { if $0.recording { $0.refused.append(cachedPrompt) } }
+    func refused(_ cachedPrompt: String, similarity: Float, check: MismatchKind?) {
+        state.withLock {
+            if $0.recording { $0.refused.append(Refusal(cachedPrompt: cachedPrompt, similarity: Double(similarity), check: check?.rawValue ?? "guard")) }
+        }
     }
 
     /// A duration in whole nanoseconds.

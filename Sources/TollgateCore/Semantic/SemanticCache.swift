@@ -117,7 +117,7 @@ public final class SemanticCache: Sendable {
                 return result
             }
             result.guarded.append((score, verdict.reason ?? "guard"))
-            probe.refused(stored.text)
+            probe.refused(stored.text, similarity: score, check: verdict.kind)
         }
         return result
     }
