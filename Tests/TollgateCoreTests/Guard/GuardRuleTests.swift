@@ -57,4 +57,33 @@ struct GuardRuleTests {
         #expect(!GuardEntities.spelledAlike("methode", "winland"))
         #expect(!GuardEntities.spelledAlike("hillary", "bill"))
     }
+
+    // MARK: From the second reading and the guard's own refusals (issue 6)
+
+    @Test func yesNoAlternativesAreNotNegation() {
+        #expect(passes("Is coffee bad for your teeth?", "Is coffee bad for your teeth? Why or why not?"))
+        #expect(passes("Does my old phone support 5G? If not, why not?", "Does my old phone support 5G?"))
+        #expect(passes("Can I reuse the pan? If not, why?", "Can I reuse the pan?"))
+        #expect(kind("Why not use Rust for scripts?", "Why use Rust for scripts?") == .negation, "a suggestion, not a tag")
+        #expect(kind("Why is the sky not green?", "Why is the sky green?") == .negation)
+    }
+
+    @Test func aBareNumberMatchesTheSameNumberWithAUnit() {
+        #expect(passes("Best phone under 15000?", "Best phone under 15000 INR?"))
+        #expect(passes("Which headphones under Rs. 2000 are good?", "Which headphones under 2000 are good?"))
+        #expect(kind("How far is 10 km in miles?", "How far is 10 miles in km?") == .numbers, "units on both sides must agree")
+        #expect(kind("Best phone under 15000?", "Best phone under 20000 INR?") == .numbers)
+        #expect(kind("How long to walk 5 km?", "How long to walk 5 km and 3 miles?") == .numbers)
+    }
+
+    @Test func aNameMatchesItsInitials() {
+        #expect(passes("Which schools are best for an MS in CS?", "Which schools are best for an MS in Computer Science?"))
+        #expect(kind("Which schools are best for an MS in CS?", "Which schools are best for an MS in Civil Engineering?") == .entities)
+    }
+
+    @Test func proVersusAntiAndSummerVersusWinterDiffer() {
+        #expect(kind("What are the best pro-union arguments?", "What are the best anti-union arguments?") == .qualifiers)
+        #expect(kind("What is the weather in Oslo in the winter?", "What is the weather in Oslo in the summer?") == .qualifiers)
+        #expect(passes("What should I pack for a winter trip to Oslo?", "What do I need to pack for a trip to Oslo in winter?"))
+    }
 }

@@ -135,6 +135,11 @@ enum GuardEntities {
     /// ("CEO" ↔ "chief executive officer").
     static func mentioned(_ e: GuardEntity, in f: PromptFeatures) -> Bool {
         if e.required.allSatisfy({ mentions(f.sequence, $0) }) { return true }
+        // "Computer Science" vs "CS": the other prompt writes the name's initials.
+        if e.words.count >= 2, e.words.count <= 6, e.words.allSatisfy({ !$0.isEmpty }) {
+            let initials = String(e.words.map { $0.first! })
+            if f.sequence.contains(initials) { return true }
+        }
         guard e.acronym else { return false }
         let letters = Array(e.words[0].utf8)
         guard letters.count >= 2, letters.count <= 6, f.sequence.count >= letters.count else { return false }

@@ -105,9 +105,11 @@ struct GuardNumbers: Sendable, Equatable {
     /// A currency written before its number: $5, € 20, Rs 500, USD 10.
     private static func currency(before i: Int, _ t: inout [GuardToken]) -> String? {
         guard i > 0, !t[i - 1].consumed else { return nil }
-        let e = t[i - 1].kind == .symbol ? GuardLexicon.lookup(t[i - 1].raw) : t[i - 1].entry
+        // An abbreviation's period: "Rs. 2000".
+        let k = i > 1 && t[i - 1].raw == "." && t[i - 2].kind == .word && !t[i - 2].consumed ? i - 2 : i - 1
+        let e = t[k].kind == .symbol ? GuardLexicon.lookup(t[k].raw) : t[k].entry
         guard let e, e.currency, let u = e.unit else { return nil }
-        t[i - 1].consumed = true
+        t[k].consumed = true
         return u
     }
 

@@ -10,7 +10,7 @@ extension GuardWordLists {
     amount: more most many greater greatest maximum max maximize maximal / less least fewer fewest few minimum min minimize minimal
     level: high higher highest tall taller tallest increase increasing ascending asc rise rising raise grow growing up upward upwards upper / low lower lowest decrease decreasing descending desc fall falling reduce reducing drop dropping shrink down downward downwards decline
     gain: gain win profit / lose loss losing lost
-    merit: pro pros advantage advantages benefit benefits merit merits upside upsides strength strengths / con cons disadvantage disadvantages drawback drawbacks downside downsides weakness weaknesses
+    merit: pro pros advantage advantages benefit benefits merit merits upside upsides strength strengths / con cons disadvantage disadvantages drawback drawbacks downside downsides weakness weaknesses anti
     trade: buy buying bought purchase purchasing buyer / sell selling sold seller
     port: import importing imported / export exporting exported
     crypt: encrypt encrypting encryption encrypted / decrypt decrypting decryption decrypted
@@ -30,6 +30,7 @@ extension GuardWordLists {
     difficulty: hard harder hardest difficult / easy easier easiest simple simpler simplest
     age: new newer newest latest young younger youngest / old older oldest
     temperature: hot hotter hottest warm / cold colder coldest cool
+    season: summer summers summertime / winter winters wintertime
     light: light bright / dark darker
     wealth: rich richer richest wealthy / poor
     strength: strong stronger strongest / weak weaker weakest

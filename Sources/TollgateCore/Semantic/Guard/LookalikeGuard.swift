@@ -74,11 +74,15 @@ public struct LookalikeGuard: Sendable {
             if !Self.covered(na.hard, by: nb.hard + nb.soft) || !Self.covered(nb.hard, by: na.hard + na.soft) {
                 return .blocked(.numbers, "numbers differ", Self.set(na.hard + na.soft), Self.set(nb.hard + nb.soft))
             }
+            // A unit the other side leaves out ("under 25000" vs "under 25000 INR") is not a contradiction.
+            let unstatedA = Self.unitsOfBareMatches(na.hard, other: nb.hard + nb.soft)
+            let unstatedB = Self.unitsOfBareMatches(nb.hard, other: na.hard + na.soft)
             if a.numberPairs != b.numberPairs, !a.numberPairs.isEmpty || !b.numberPairs.isEmpty,
                Set(a.numberPairs.map(Self.unordered)) == Set(b.numberPairs.map(Self.unordered)) {
                 return .blocked(.numbers, "number order differs", Self.set(a.numberPairs), Self.set(b.numberPairs))
             }
-            if !na.units.isSubset(of: nb.units.union(nb.softUnits)) || !nb.units.isSubset(of: na.units.union(na.softUnits)) {
+            if !na.units.subtracting(unstatedA).isSubset(of: nb.units.union(nb.softUnits))
+                || !nb.units.subtracting(unstatedB).isSubset(of: na.units.union(na.softUnits)) {
                 return .blocked(.numbers, "units differ", Self.set(na.units.sorted()), Self.set(nb.units.sorted()))
             }
         case .quoted:
@@ -139,15 +143,32 @@ public struct LookalikeGuard: Sendable {
         return nil
     }
 
-    /// Every item of `items` is in `pool` (as a multiset).
+    /// Every item of `items` is in `pool` (as a multiset); a number without a unit and the same
+    /// number with one match each other ("25000" and "25000 inr"), units on both sides must agree.
     static func covered(_ items: [String], by pool: [String]) -> Bool {
         guard !items.isEmpty else { return true }
         var left = pool
         for x in items {
-            guard let k = left.firstIndex(of: x) else { return false }
+            guard let k = left.firstIndex(of: x) ?? left.firstIndex(where: { bareMatch(x, $0) }) else { return false }
             left.remove(at: k)
         }
         return true
+    }
+
+    /// One of the two is a bare number and the other the same number with a unit.
+    static func bareMatch(_ x: String, _ y: String) -> Bool {
+        let px = x.split(separator: " ", maxSplits: 1), py = y.split(separator: " ", maxSplits: 1)
+        return px.count != py.count && px.first == py.first
+    }
+
+    /// The units of `items` whose number stands bare on the other side (units it left unstated).
+    static func unitsOfBareMatches(_ items: [String], other: [String]) -> Set<String> {
+        var out = Set<String>()
+        for x in items {
+            let parts = x.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, other.contains(String(parts[0])) { out.insert(String(parts[1])) }
+        }
+        return out
     }
 
     /// The prompt quotes `phrase`, or has its words in a row.

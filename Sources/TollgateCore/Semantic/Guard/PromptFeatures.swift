@@ -152,13 +152,17 @@ public struct PromptFeatures: Sendable, Equatable, CustomStringConvertible {
         return i + 2 >= t.count || t[i + 2].kind == .boundary
     }
 
-    /// "don't forget to …" (remember to), "whether … or not" (whether).
+    /// "don't forget to …" (remember to), "whether … or not" (whether), and the yes/no
+    /// alternative after a question: "Why or why not?", "If not, why not?", "If not, why?".
     private static func isIdiom(_ t: [GuardToken], _ i: Int) -> Bool {
         if t[i].negated, i + 1 < t.count, t[i + 1].text == "forget" { return true }
-        if t[i].text == "not", t[i].entry?.negation != nil, i > 0, t[i - 1].text == "or" {
-            return i + 1 >= t.count || t[i + 1].kind != .word
+        guard t[i].text == "not", t[i].entry?.negation != nil, i > 0 else { return false }
+        let endsClause = i + 1 >= t.count || t[i + 1].kind != .word
+        switch t[i - 1].text {
+        case "or", "why": return endsClause
+        case "if": return endsClause || t[i + 1].text == "why"
+        default: return false
         }
-        return false
     }
 
     private static func isHedge(_ t: [GuardToken], _ i: Int) -> Bool {
