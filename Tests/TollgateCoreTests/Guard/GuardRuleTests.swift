@@ -86,4 +86,19 @@ struct GuardRuleTests {
         #expect(kind("What is the weather in Oslo in the winter?", "What is the weather in Oslo in the summer?") == .qualifiers)
         #expect(passes("What should I pack for a winter trip to Oslo?", "What do I need to pack for a trip to Oslo in winter?"))
     }
+
+    @Test func aBoundIsNotTheNumber() {
+        #expect(kind("What are the problems of having more than one child?", "What are the problems of having one child?") == .numbers)
+        #expect(kind("Is it safe to sleep less than 6 hours?", "Is it safe to sleep 6 hours?") == .numbers)
+        #expect(kind("Can I carry more than $500 in cash?", "Can I carry less than $500 in cash?") == .numbers)
+        #expect(passes("What if I have more than one child?", "What happens if I have more than one kid?"))
+        #expect(passes("Is it bad to sleep less than 6 hours?", "Is sleeping less than six hours bad?"))
+    }
+
+    @Test func rolesSwappedAroundToAreBlocked() {
+        #expect(kind("What is the worst thing a woman can say to a man?", "What is the worst thing a man can say to a woman?") == .direction)
+        #expect(kind("Why do parents lie to their children?", "Why do children lie to their parents?") == .direction)
+        #expect(passes("What should a husband say to his wife after a fight?", "What should a husband tell his wife after a fight?"))
+        #expect(passes("How do I listen to music while I study?", "How can I study while listening to music?"))
+    }
 }

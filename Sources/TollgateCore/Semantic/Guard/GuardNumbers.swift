@@ -98,8 +98,22 @@ struct GuardNumbers: Sendable, Equatable {
             out.units.insert(u)
             text += " " + u
         }
-        out.hard.append(text)
+        out.hard.append(comparator(before: start, t) + text)
         return j
+    }
+
+    private static let above: Set<String> = ["more", "greater", "larger", "bigger", "higher", "longer", "older"]
+    private static let below: Set<String> = ["less", "fewer", "smaller", "lower", "shorter", "younger"]
+
+    /// "more than one child" is not "one child": a comparative and "than" before a number make it
+    /// a bound (">1"), which must be matched as such.
+    static func comparator(before i: Int, _ t: [GuardToken]) -> String {
+        var k = i - 1
+        if k >= 0, t[k].raw == "$" || t[k].kind == .symbol { k -= 1 }
+        guard k >= 1, t[k].kind == .word, t[k].text == "than", t[k - 1].kind == .word else { return "" }
+        if above.contains(t[k - 1].text) { return ">" }
+        if below.contains(t[k - 1].text) { return "<" }
+        return ""
     }
 
     /// A currency written before its number: $5, € 20, Rs 500, USD 10.
@@ -201,8 +215,11 @@ struct GuardNumbers: Sendable, Equatable {
             out.units.insert(u)
             text += " " + u
         }
+        let bound = comparator(before: start, t)
         // A lone "one" ("one of them", "one mile" like "a mile") may stand unmatched.
-        if count == 1, t[start].raw == "one" {
+        if !bound.isEmpty {
+            out.hard.append(bound + text)
+        } else if count == 1, t[start].raw == "one" {
             out.soft.append(text)
             if let u = unitHere { out.units.remove(u); out.softUnits.insert(u) }
         } else {

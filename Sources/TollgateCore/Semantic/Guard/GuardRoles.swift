@@ -33,9 +33,10 @@ enum GuardRoles {
     ]
     private static let listMarks: Set<String> = [",", ";", "(", ")", "/", "&"]
     /// Links that keep the meaning when the two words swap ("cats and dogs"), or that another check
-    /// reads with its own normalisation ("than": comparatives; "to", "from", "before", "after").
+    /// reads with its own normalisation ("than": comparatives; "from", "before", "after"). "to"
+    /// is not one: "what a woman can say to a man" vs "what a man can say to a woman".
     private static let symmetric: Set<String> = [
-        "and", "or", "nor", "vs", "versus", "with", "between", "both", "either", "neither", "plus", "than", "to", "into",
+        "and", "or", "nor", "vs", "versus", "with", "between", "both", "either", "neither", "plus", "than", "into",
         "from", "before", "after", "compare", "compared", "comparing", "like", "same", "as",
     ]
 
@@ -69,11 +70,13 @@ enum GuardRoles {
 
     /// A word that can fill a role: a technology, or a word that is not a function word, number,
     /// negation, qualifier ("best X" is "X is best") or name (names have their own order check).
+    /// Nouns of the gender axis (man, woman, husband, wife …) are qualifiers that fill roles.
     private static func isContent(_ t: GuardToken) -> Bool {
         guard t.kind == .word, t.text.utf8.count > 1 else { return false }
         if let e = t.entry {
             if e.tech != nil { return true }
-            if e.stop || e.number != nil || e.negation != nil || e.qualifier != nil { return false }
+            if e.stop || e.number != nil || e.negation != nil { return false }
+            if let q = e.qualifier, q.axis != "gender" { return false }
         }
         return t.text.utf8.count > 2 && !(t.capitalised && !t.sentenceStart) && !t.allCaps
     }
