@@ -64,10 +64,10 @@ struct BenchLiveTests {
     @Test func inProcessSweepWritesItsFiles() async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try await runTollgate(["bench", "--workload", ownWorkload, "--limit", "60", "--sweep", "0.90:0.92:0.02", "--out", dir], in: packageRoot)
+        let r = try await runTollgate(["bench", "--workload", ownWorkload, "--limit", "60", "--sweep", "0.91:0.93:0.02", "--out", dir], in: packageRoot)
         #expect(r.status == 0, "\(r.stdout)")
-        #expect(r.stdout.contains("| 0.92 **(default)** | on |"))
-        for file in ["report.md", "report.json", "sweep.svg", "wrong-hits-0.90-alone.jsonl"] {
+        #expect(r.stdout.contains("| 0.93 **(default)** | on |"))
+        for file in ["report.md", "report.json", "sweep.svg", "wrong-hits-0.91-alone.jsonl", "guard-refusals-0.93.jsonl"] {
             #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file) missing")
         }
         let json = try JSONValue.parse(try #require(FileManager.default.contents(atPath: dir + "/report.json")))

@@ -55,21 +55,21 @@ import Testing
         var logger = Logger(label: "bench-test")
         logger.logLevel = .warning
         let (points, runner) = try await BenchSession.sweep(workload: workload, config: DefaultConfig.config(), embedder: embedder,
-                                                            thresholds: [0.92, 0.85], guards: [true, false], reuseEmbeddings: true,
+                                                            thresholds: [0.93, 0.85], guards: [true, false], reuseEmbeddings: true,
                                                             answerTokens: 200, logger: logger)
         #expect(points.count == 4 && runner.semanticOn)
         for p in points { Self.checkArithmetic(p) }
         #expect(points.map(\.run.embeddingsReused) == [false, true, true, true])
         // The workload repeats ten prompts word for word: exact hits happen, and they are never wrong.
         #expect(points.allSatisfy { $0.summary.exactHits > 0 })
-        let at92 = try #require(points.first { $0.run.threshold == 0.92 && $0.run.guardOn })
+        let atDefault = try #require(points.first { $0.run.threshold == 0.93 && $0.run.guardOn })
 
         // The files: report.md, report.json (parses, same numbers), sweep.svg (title, axes, legend).
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-test-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let context = BenchContext(workload: Self.workloadPath, requests: workload, model: "gpt-4o-mini", embedder: embedder.name, config: "embedded default",
-                                   target: "in process", configuredThreshold: 0.92, answerTokens: 200)
-        try BenchSession.writeSweep(points, context: context, marked: 0.92, title: "test sweep", to: dir)
+                                   target: "in process", configuredThreshold: 0.93, answerTokens: 200)
+        try BenchSession.writeSweep(points, context: context, marked: 0.93, title: "test sweep", to: dir)
         let json = try JSONValue.parse(try #require(FileManager.default.contents(atPath: dir + "/report.json")))
         let first = try #require(json["points"]?.arrayValue?.first?["summary"])
         #expect(first["requests"]?.intValue == points[0].summary.requests)
@@ -80,18 +80,18 @@ import Testing
             #expect(svg.contains(needle), "sweep.svg lacks \(needle)")
         }
         let md = try String(contentsOfFile: dir + "/report.md", encoding: .utf8)
-        #expect(md.contains("| 0.92 **(default)** | on |") && md.contains("## At the default threshold 0.92"))
+        #expect(md.contains("| 0.93 **(default)** | on |") && md.contains("## At the default threshold 0.93"))
 
-        try BenchSession.writeRun(at92, context: context, to: dir + "/single")
+        try BenchSession.writeRun(atDefault, context: context, to: dir + "/single")
         let wrong = try String(contentsOfFile: dir + "/single/wrong-hits.jsonl", encoding: .utf8).split(separator: "\n")
-        #expect(wrong.count == at92.summary.wrongHits)
+        #expect(wrong.count == atDefault.summary.wrongHits)
         for line in wrong {
             let w = try JSONValue.parse(String(line))
             #expect(w["query_class"] != w["cached_class"] && w["cached"]?.stringValue != "?")
         }
         // Our workload has look-alikes: the guard refuses some, and each refusal is listed with its check.
         let refusals = try String(contentsOfFile: dir + "/single/guard-refusals.jsonl", encoding: .utf8).split(separator: "\n")
-        #expect(!refusals.isEmpty && refusals.count == at92.summary.refusedOtherClass + at92.summary.refusedSameClass + at92.summary.refusedUnscored)
+        #expect(!refusals.isEmpty && refusals.count == atDefault.summary.refusedOtherClass + atDefault.summary.refusedSameClass + atDefault.summary.refusedUnscored)
         for line in refusals {
             let r = try JSONValue.parse(String(line))
             #expect(r["check"]?.stringValue.flatMap(MismatchKind.init(rawValue:)) != nil && r["cached"]?.stringValue != "?")
