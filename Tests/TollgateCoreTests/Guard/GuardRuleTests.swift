@@ -101,4 +101,12 @@ struct GuardRuleTests {
         #expect(passes("What should a husband say to his wife after a fight?", "What should a husband tell his wife after a fight?"))
         #expect(passes("How do I listen to music while I study?", "How can I study while listening to music?"))
     }
+
+    @Test func anotherPointOfTheCompassIsAnotherPlace() {
+        #expect(kind("Why is North Korea poor?", "Why is South Korea poor?") == .entities)
+        #expect(kind("Is West Virginia safe to live in?", "Is Virginia safe to live in?") == .entities)
+        #expect(kind("What is the weather in North Carolina in May?", "What is the weather in South Carolina in May?") == .entities)
+        #expect(passes("What is the capital of South Africa?", "What's South Africa's capital city?"))
+        #expect(passes("Is North Carolina a good place to retire?", "Is North Carolina good for retirement?"))
+    }
 }

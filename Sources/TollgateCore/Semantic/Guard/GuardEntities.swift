@@ -26,12 +26,18 @@ struct GuardEntity: Sendable, Hashable, CustomStringConvertible {
     /// "Trump" or "President Trump" (a title), "Hilary" vs "Hillary" or "Agua" vs "Água" (a
     /// spelling, see `spelledAlike`).
     func conflicts(with o: GuardEntity, _ mine: PromptFeatures, _ theirs: PromptFeatures) -> Bool {
+        // "North Korea" vs "South Korea", "West Virginia" vs "Virginia": the same name with
+        // another point of the compass is another place.
+        if specific == o.specific, !specific.isEmpty, compass != o.compass { return true }
         guard head == o.head, specific.count >= 2 || o.specific.count >= 2 else { return false }
         let onlyMine = specific.filter { !GuardEntities.titles.contains($0) && !GuardEntities.mentions(theirs.sequence, $0) }
         let onlyTheirs = o.specific.filter { !GuardEntities.titles.contains($0) && !GuardEntities.mentions(mine.sequence, $0) }
         guard !onlyMine.isEmpty, !onlyTheirs.isEmpty else { return false }
         return !onlyMine.contains { x in onlyTheirs.contains { GuardEntities.spelledAlike(x, $0) } }
     }
+
+    /// The points of the compass in the name (north, southern, upper …).
+    var compass: Set<String> { Set(words.filter { GuardEntities.compassParts.contains($0) }) }
 
     /// The word that stands for the name when comparing order.
     var head: String { required.last ?? words[words.count - 1] }
@@ -60,6 +66,11 @@ struct GuardEntityOrder: Sendable, Hashable {
 
 enum GuardEntities {
     /// Common words that are often part of a name but do not identify it.
+    /// Generic parts that still tell two places apart.
+    static let compassParts: Set<String> = [
+        "north", "south", "east", "west", "northern", "southern", "eastern", "western", "northeast", "northwest",
+        "southeast", "southwest", "upper", "lower",
+    ]
     static let genericParts: Set<String> = [
         "desert", "city", "island", "river", "lake", "sea", "ocean", "mountain", "mount", "state", "university", "college",
         "school", "institute", "company", "bank", "world", "war", "cup", "league", "national", "international", "republic",
