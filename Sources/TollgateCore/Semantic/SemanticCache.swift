@@ -46,9 +46,9 @@ public final class SemanticCache: Sendable {
     /// Candidates checked against the guard, best first.
     static let candidates = 3
     /// The similarity threshold when the config sets none. 0.93 with the guard: replaying QQP odd
-    /// rows, 2.5–3.0 % of semantic hits are truly wrong (QQP's labels say 18 %; two readers read
+    /// rows, 2.5–2.9 % of semantic hits are truly wrong (QQP's labels say 18 %; two readers read
     /// every wrong hit, the rest are unlabelled duplicates) and 0.33 of the achievable hits are
-    /// served; at 0.92 about 2.9–3.6 % are truly wrong (benchmarks/RESULTS.md, "Default threshold").
+    /// served; at 0.92 about 2.9–3.5 % are truly wrong (benchmarks/RESULTS.md, "Default threshold").
     public static let defaultThreshold = 0.93
 
     public init(embedder: any Embedder, store: any CacheStore, maxTurns: Int = 1, guardrail: LookalikeGuard = LookalikeGuard(),

@@ -106,6 +106,7 @@ struct GuardRuleTests {
         #expect(kind("Why is North Korea poor?", "Why is South Korea poor?") == .entities)
         #expect(kind("Is West Virginia safe to live in?", "Is Virginia safe to live in?") == .entities)
         #expect(kind("What is the weather in North Carolina in May?", "What is the weather in South Carolina in May?") == .entities)
+        #expect(kind("Is Southeast Asia safe for backpackers?", "Is South Asia safe for backpackers?") == .entities)
         #expect(passes("What is the capital of South Africa?", "What's South Africa's capital city?"))
         #expect(passes("Is North Carolina a good place to retire?", "Is North Carolina good for retirement?"))
     }

@@ -28,7 +28,8 @@ struct GuardEntity: Sendable, Hashable, CustomStringConvertible {
     func conflicts(with o: GuardEntity, _ mine: PromptFeatures, _ theirs: PromptFeatures) -> Bool {
         // "North Korea" vs "South Korea", "West Virginia" vs "Virginia": the same name with
         // another point of the compass is another place.
-        if specific == o.specific, !specific.isEmpty, compass != o.compass { return true }
+        let core = specific.filter { !GuardEntities.compassParts.contains($0) }
+        if !core.isEmpty, core == o.specific.filter({ !GuardEntities.compassParts.contains($0) }), compass != o.compass { return true }
         guard head == o.head, specific.count >= 2 || o.specific.count >= 2 else { return false }
         let onlyMine = specific.filter { !GuardEntities.titles.contains($0) && !GuardEntities.mentions(theirs.sequence, $0) }
         let onlyTheirs = o.specific.filter { !GuardEntities.titles.contains($0) && !GuardEntities.mentions(mine.sequence, $0) }
