@@ -91,8 +91,7 @@ public enum BenchReport {
 
     /// The wrong hits of a run, each with the query and the cached prompt whose answer was served.
     public static func wrongHits(_ run: BenchRun, _ c: BenchContext) -> [JSONValue] {
-        var byLine: [Int: BenchRequest] = [:]
-        for r in c.requests { byLine[r.line] = r }
+        let byLine = Self.byLine(c)
         return run.outcomes.filter { $0.correct == false }.map { o in
             [
                 "similarity": o.similarity.map { .double(BenchStats.round($0)) } ?? nil,
@@ -104,13 +103,20 @@ public enum BenchReport {
         }
     }
 
+    /// The workload's requests by line number.
+    static func byLine(_ c: BenchContext) -> [Int: BenchRequest] {
+        var out: [Int: BenchRequest] = [:]
+        for r in c.requests { out[r.line] = r }
+        return out
+    }
+
     /// Every candidate the guard refused in a run: the query, the cached prompt, the similarity, the
     /// check that failed and whether the two were of the same class (a hit lost).
     public static func refusals(_ run: BenchRun, _ c: BenchContext) -> [JSONValue] {
-        var byLine: [Int: BenchRequest] = [:], classOf: [String: String] = [:]
-        for r in c.requests {
-            byLine[r.line] = r
-            if classOf[r.text] == nil, let k = r.classID { classOf[r.text] = k }
+        let byLine = Self.byLine(c)
+        var classOf: [String: String] = [:]
+        for r in c.requests where classOf[r.text] == nil {
+            if let k = r.classID { classOf[r.text] = k }
         }
         return run.outcomes.flatMap { o in
             o.refusals.map { r -> JSONValue in

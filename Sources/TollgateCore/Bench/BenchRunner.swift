@@ -27,12 +27,12 @@ public struct BenchOutcome: Sendable {
     /// Time inside it spent embedding and in the semantic lookup (in process only).
     public var embedNanos: Int64?
     public var lookupNanos: Int64?
-    /// Candidates the guard refused, by whether they were of the query's class.
-    public var refusedSameClass = 0
-    public var refusedOtherClass = 0
-    public var refusedUnscored = 0
     /// Each refused candidate: the check that failed and whether it was of the query's class.
     public var refusals: [BenchRefusal] = []
+    /// Candidates the guard refused, by whether they were of the query's class.
+    public var refusedSameClass: Int { refusals.count { $0.sameClass == true } }
+    public var refusedOtherClass: Int { refusals.count { $0.sameClass == false } }
+    public var refusedUnscored: Int { refusals.count { $0.sameClass == nil } }
 
     /// A hit (exact or semantic) on a scored request: was the served answer of the query's class?
     public var correct: Bool? {
@@ -142,12 +142,7 @@ public final class BenchRunner: Sendable {
                 o.lookupNanos = after.lookupNanos - before.lookupNanos
                 for refusal in after.refused {
                     var same: Bool?
-                    switch (r.classID, textIndex[refusal.cachedPrompt] ?? nil) {
-                    case (nil, _), (_, nil): o.refusedUnscored += 1
-                    case let (q?, c?):
-                        same = q == c
-                        if q == c { o.refusedSameClass += 1 } else { o.refusedOtherClass += 1 }
-                    }
+                    if let q = r.classID, let c = textIndex[refusal.cachedPrompt] ?? nil { same = q == c }
                     o.refusals.append(BenchRefusal(cachedPrompt: refusal.cachedPrompt, similarity: refusal.similarity, check: refusal.check, sameClass: same))
                 }
             }
