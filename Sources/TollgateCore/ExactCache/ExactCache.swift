@@ -15,9 +15,15 @@ public struct Freshness: Sendable {
 
     func accepts(ageMs: Int64) -> Bool {
         if ageMs < 0 { return true }
-        if ageMs >= Int64(ttlSeconds) * 1000 { return false }
-        if let maxAge = maxAgeSeconds, ageMs > Int64(maxAge) * 1000 { return false }
+        if ageMs >= Freshness.milliseconds(ttlSeconds) { return false }
+        if let maxAge = maxAgeSeconds, ageMs > Freshness.milliseconds(maxAge) { return false }
         return true
+    }
+
+    /// Seconds as milliseconds, saturating (a bound of `Int.max` seconds means "no bound").
+    static func milliseconds(_ seconds: Int) -> Int64 {
+        let (ms, overflow) = Int64(seconds).multipliedReportingOverflow(by: 1000)
+        return overflow ? (seconds < 0 ? Int64.min : Int64.max) : ms
     }
 }
 

@@ -75,8 +75,8 @@ public struct Fixture: Sendable {
         self.init(recordedAt: recordedAt, tenant: json["tenant"]?.stringValue ?? Auth.defaultTenant,
                   endpoint: json["endpoint"]?.stringValue ?? "/v1/chat/completions", request: request, provider: provider,
                   providerKind: json["provider_kind"]?.stringValue ?? "openai", model: json["model"]?.stringValue ?? (response["model"]?.stringValue ?? ""),
-                  response: response, promptTokens: json["usage"]?["prompt_tokens"]?.intValue ?? response["usage"]?["prompt_tokens"]?.intValue ?? 0,
-                  completionTokens: json["usage"]?["completion_tokens"]?.intValue ?? response["usage"]?["completion_tokens"]?.intValue ?? 0,
+                  response: response, promptTokens: json["usage"]?["prompt_tokens"]?.countValue ?? response["usage"]?["prompt_tokens"]?.countValue ?? 0,
+                  completionTokens: json["usage"]?["completion_tokens"]?.countValue ?? response["usage"]?["completion_tokens"]?.countValue ?? 0,
                   costUSD: json["cost_usd"]?.doubleValue ?? 0, stream: json["stream"]?.boolValue ?? false, chunks: json["chunks"]?.arrayValue)
     }
 

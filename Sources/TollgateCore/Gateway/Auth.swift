@@ -9,6 +9,8 @@ public struct Auth: Sendable {
     let keysByHash: [String: KeyConfig]
     public let required: Bool
     public static let defaultTenant = "default"
+    /// Anthropic's key header, accepted beside `Authorization: Bearer`.
+    public static let apiKeyHeader = HTTPField.Name("x-api-key")!
 
     /// Reads key values from the environment variables the config names; `unset` lists the
     /// variables that were missing (those keys cannot be used).
@@ -42,7 +44,12 @@ public struct Auth: Sendable {
     public func caller(for headers: HTTPFields) throws(GatewayError) -> Caller {
         guard required else { return Caller(tenant: Auth.defaultTenant, key: nil, keyID: nil) }
         guard let header = headers[.authorization] else {
-            throw .unauthorized("You didn't provide an API key. Send it as `Authorization: Bearer YOUR_KEY`.")
+            // Anthropic's SDKs send the key as `x-api-key`.
+            if let key = headers[Auth.apiKeyHeader] {
+                guard let config = keysByHash[Auth.hash(key.trimmingCharacters(in: .whitespaces))] else { throw .unauthorized("Incorrect API key provided.") }
+                return Caller(tenant: config.tenant, key: config, keyID: Auth.hash(key.trimmingCharacters(in: .whitespaces)))
+            }
+            throw .unauthorized("You didn't provide an API key. Send it as `Authorization: Bearer YOUR_KEY` (or `x-api-key: YOUR_KEY`).")
         }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {

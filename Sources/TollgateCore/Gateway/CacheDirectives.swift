@@ -18,6 +18,9 @@ public struct CacheDirectives: Sendable, Equatable {
     /// `x-tollgate-threshold`: per-request semantic similarity threshold.
     public var threshold: Double?
 
+    /// The largest `max-age` honoured (RFC 9111: larger values mean this).
+    public static let maxDeltaSeconds = 1 << 31
+
     public static let cacheHeader = HTTPField.Name("x-tollgate-cache")!
     public static let thresholdHeader = HTTPField.Name("x-tollgate-threshold")!
 
@@ -39,9 +42,12 @@ public struct CacheDirectives: Sendable, Equatable {
                 } else if d == "no-store" {
                     store = false
                 } else if d.hasPrefix("max-age=") {
-                    guard let n = Int(d.dropFirst(8).trimmingCharacters(in: CharacterSet(charactersIn: "\""))), n >= 0 else {
+                    let digits = d.dropFirst(8).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                    guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
                         throw .invalidRequest("Invalid Cache-Control max-age `\(d)`: expected a whole number of seconds.", param: "cache-control", code: "invalid_header")
                     }
+                    // RFC 9111 §1.2.2: a delta-seconds past 2^31 is taken as 2^31.
+                    let n = Int(digits).map { min($0, CacheDirectives.maxDeltaSeconds) } ?? CacheDirectives.maxDeltaSeconds
                     maxAge = min(maxAge ?? n, n)
                 }
                 // Other directives (private, no-transform, …) do not concern the gateway.

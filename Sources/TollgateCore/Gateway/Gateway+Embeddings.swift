@@ -102,7 +102,7 @@ extension Gateway {
                 lastFailure = .server(status: reply.status, "\(provider.name) answered \(reply.status)")
                 continue
             }
-            let tokens = answer["usage"]?["prompt_tokens"]?.intValue ?? 0
+            let tokens = answer["usage"]?["prompt_tokens"]?.countValue ?? 0
             let cost = Money.cost(promptTokens: tokens, completionTokens: 0, inputPerMTok: m.inputUSDPerMTok, outputPerMTok: 0)
             let bytes = ByteBuffer(bytes: reply.body)
             if directives.store {

@@ -43,20 +43,53 @@ public final class Gateway: Sendable {
         self.logger = logger
     }
 
+    /// The OpenAI chat completions dialect with this gateway's limits.
+    public var chatDialect: ChatCompletionsDialect { ChatCompletionsDialect(maxMessages: config.limits.maxMessages) }
+    /// The Anthropic Messages dialect.
+    public var messagesDialect: MessagesDialect { MessagesDialect(maxMessages: config.limits.maxMessages) }
+    /// The OpenAI Responses dialect (responses stored in this gateway's LMDB).
+    public var responsesDialect: ResponsesDialect { ResponsesDialect(store: ResponseStore(store: exact.store), maxMessages: config.limits.maxMessages) }
+
+    /// `POST /v1/messages/count_tokens`: the key is checked like any request; Anthropic's shapes.
+    public func countTokens(body: ByteBuffer, headers: HTTPFields, requestID: String) -> GatewayResponse {
+        do {
+            _ = try auth.caller(for: headers)
+            return .json(try MessagesDialect.countTokens(body))
+        } catch {
+            return messagesDialect.errorResponse(error, requestID: requestID)
+        }
+    }
+
+    /// `GET /v1/responses/{id}`: a stored response of the caller's tenant.
+    public func retrieveResponse(id: String, headers: HTTPFields) -> GatewayResponse {
+        do {
+            let tenant = try auth.tenant(for: headers)
+            return .json(try responsesDialect.retrieve(id: id, tenant: tenant))
+        } catch {
+            return .error(error)
+        }
+    }
+
     /// Handles `POST /v1/chat/completions`. Never throws: every failure is an OpenAI-shaped response.
     public func chat(body: ByteBuffer, headers: HTTPFields, requestID: String) async -> GatewayResponse {
+        await handle(chatDialect, body: body, headers: headers, requestID: requestID)
+    }
+
+    /// Handles one request of any dialect through the one pipeline. Never throws: every failure
+    /// is an error response in the dialect's shape.
+    public func handle(_ dialect: any Dialect, body: ByteBuffer, headers: HTTPFields, requestID: String) async -> GatewayResponse {
         var response: GatewayResponse
         do {
-            response = try await chatPath(body: body, headers: headers, requestID: requestID)
+            response = try await pipeline(dialect, body: body, headers: headers, requestID: requestID)
         } catch {
-            response = .error(error, requestID: requestID)
+            response = dialect.errorResponse(error, requestID: requestID)
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
         if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) { stats.record(tenant: tenant, response: response) }
         return response
     }
 
-    private func chatPath(body: ByteBuffer, headers: HTTPFields, requestID: String) async throws(GatewayError) -> GatewayResponse {
+    private func pipeline(_ dialect: any Dialect, body: ByteBuffer, headers: HTTPFields, requestID: String) async throws(GatewayError) -> GatewayResponse {
         let caller = try auth.caller(for: headers)
         let tenant = caller.tenant
         if let key = caller.key, let id = caller.keyID { try limits.admitRequest(key, id: id) }
@@ -64,33 +97,32 @@ public final class Gateway: Sendable {
         let freshness = Freshness(ttlSeconds: config.cache.ttlSeconds, maxAgeSeconds: directives.maxAge)
 
         // 1. Exact cache, fast path: the raw body's hash names a body seen before; no JSON parse.
-        let rawKey = CacheKey.raw(endpoint: Gateway.chatEndpoint, tenant: tenant, body: body.readableBytesView)
-        if directives.lookup, let target = exact.resolveAlias(rawKey), let entry = exact.lookup(target.key, freshness: freshness) {
-            return target.stream ? replay(entry, includeUsage: target.includeUsage) : hit(entry)
+        let rawKey = CacheKey.raw(endpoint: dialect.endpoint, tenant: tenant, body: body.readableBytesView)
+        if directives.lookup, dialect.answersFromAlias, let target = exact.resolveAlias(rawKey), let entry = exact.lookup(target.key, freshness: freshness) {
+            return await answer(entry, dialect: dialect, request: nil, stream: target.stream, includeUsage: target.includeUsage, tenant: tenant)
         }
 
-        // 2. Parse and validate; unknown models are a 404 before anything else.
-        let request = try ChatRequest(body: body.readableBytesView, maxMessages: config.limits.maxMessages)
-        // Offline, any model a fixture has is served; online, only configured ones.
+        // 2. Parse and validate (the dialect's ingress adapter); unknown models are a 404 before anything else.
+        let request = try await dialect.parse(body, tenant: tenant)
+        // Offline, any model a fixture has is served; online, only configured chat models.
         guard offline != nil || router.serves(request.model) else { throw .modelNotFound(request.model) }
+        var ex = Exchange(dialect: dialect, request: request, caller: caller, directives: directives, freshness: freshness, requestID: requestID,
+                          key: CacheKey.exact(endpoint: Gateway.chatEndpoint, tenant: tenant, canonical: request.canonicalBytes),
+                          rawKey: rawKey, canonical: request.canonicalBytes)
 
-        // 3. Exact cache by canonical key (another spelling of the same request).
-        let canonical = request.canonicalBytes
-        let key = CacheKey.exact(endpoint: Gateway.chatEndpoint, tenant: tenant, canonical: canonical)
-        let target = AliasTarget(key: key, stream: request.stream, includeUsage: request.includeUsage)
-        if directives.lookup, let entry = exact.lookup(key, freshness: freshness) {
-            if directives.store { await exact.addAlias(rawKey, target) }
-            return request.stream ? replay(entry, includeUsage: request.includeUsage) : hit(entry)
+        // 3. Exact cache by canonical key (another spelling, or another dialect, of the same request).
+        if directives.lookup, let entry = exact.lookup(ex.key, freshness: freshness) {
+            if directives.store { await exact.addAlias(rawKey, ex.target) }
+            return await answer(entry, ex)
         }
         // 3b. The shared tier (other nodes' answers), when LMDB does not have the key yet.
-        if directives.lookup, let shared, let entry = await shared.lookup(key: key, tenant: tenant, freshness: freshness) {
-            if directives.store { await exact.addAlias(rawKey, target) }
-            return request.stream ? replay(entry, includeUsage: request.includeUsage) : hit(entry)
+        if directives.lookup, let shared, let entry = await shared.lookup(key: ex.key, tenant: tenant, freshness: freshness) {
+            if directives.store { await exact.addAlias(rawKey, ex.target) }
+            return await answer(entry, ex)
         }
         // 4. Semantic cache: the same question in other words, in the same namespace.
-        var prompt: SemanticPrompt?
         if directives.mode == .semantic, let semantic, let p = await semantic.prompt(endpoint: Gateway.chatEndpoint, tenant: tenant, request: request) {
-            prompt = p
+            ex.prompt = p
             if directives.lookup {
                 let found = semantic.lookup(p, threshold: threshold(for: request, directives: directives))
                 for g in found.guarded {
@@ -98,13 +130,10 @@ public final class Gateway: Sendable {
                     logger.debug("semantic candidate blocked by the guard", metadata: ["request_id": "\(requestID)", "similarity": "\(g.similarity)", "reason": "\(g.reason)"])
                 }
                 if let match = found.match, let entry = exact.lookup(match.key, freshness: freshness) {
-                    var response = request.stream ? replay(entry, includeUsage: request.includeUsage) : hit(entry)
+                    var response = await answer(entry, ex)
                     // The index can hold this very request (another node's answer arrived after
                     // the exact lookups): that is an exact hit.
-                    if match.key != key {
-                        response.headers[GatewayResponse.Header.cache] = "semantic-hit"
-                        response.headers[GatewayResponse.Header.similarity] = String(format: "%.4f", match.similarity)
-                    }
+                    if match.key != ex.key { response.markSemantic(match.similarity) }
                     return response
                 }
             }
@@ -112,62 +141,62 @@ public final class Gateway: Sendable {
 
         // Offline: the fixtures stand in for the providers; nothing leaves the machine.
         if let offline {
-            return try serveFixture(offline, request: request, key: key, prompt: prompt, directives: directives)
+            return try await serveFixture(offline, ex)
         }
 
         // Upstream usage limits (tokens per minute, USD per day) apply only to calls that cost.
         let estimate = request.estimatedPromptTokens + (request.maxTokens.map { min($0, config.routing.expectedOutputTokens) } ?? config.routing.expectedOutputTokens)
         if let key = caller.key, let id = caller.keyID { try limits.admitUpstream(key, id: id, estimatedTokens: estimate) }
-        let settle: @Sendable (Int, Double) -> Void = { [limits] tokens, cost in
+        ex.settle = { [limits] tokens, cost in
             if let key = caller.key, let id = caller.keyID { limits.settle(key, id: id, estimatedTokens: estimate, actualTokens: tokens, costUSD: cost) }
         }
 
         if request.stream {
-            return try await streamMiss(request, tenant: tenant, canonical: canonical, key: key, alias: (rawKey, target), prompt: prompt, directives: directives, requestID: requestID, settle: settle)
+            return try await streamMiss(ex)
         }
 
         // 5. Upstream: cheapest capable provider, fallback on failure. Identical concurrent
         //    misses wait for the first one's answer instead of paying for their own.
         if directives.lookup {
-            guard await flights.join(key) else {
-                if let entry = exact.lookup(key, freshness: freshness) { settle(0, 0); return hit(entry) }
-                return try await upstream(request, tenant: tenant, canonical: canonical, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
+            guard await flights.join(ex.key) else {
+                if let entry = exact.lookup(ex.key, freshness: freshness) { ex.settle(0, 0); return await answer(entry, ex) }
+                return try await upstream(ex)
             }
-            defer { flights.finish(key) }
+            defer { flights.finish(ex.key) }
             // Across nodes: the first node to claim the key calls upstream; the others wait for its answer.
-            if let shared, let entry = await shared.awaitOtherNode(key: key, tenant: tenant, freshness: freshness) {
-                settle(0, 0)
-                if directives.store { await exact.addAlias(rawKey, target) }
-                return hit(entry)
+            if let shared, let entry = await shared.awaitOtherNode(key: ex.key, tenant: tenant, freshness: freshness) {
+                ex.settle(0, 0)
+                if directives.store { await exact.addAlias(rawKey, ex.target) }
+                return await answer(entry, ex)
             }
             do {
-                return try await upstream(request, tenant: tenant, canonical: canonical, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
+                return try await upstream(ex)
             } catch {
-                shared?.release(key: key)  // waiting nodes go on at once
+                shared?.release(key: ex.key)  // waiting nodes go on at once
                 throw error
             }
         }
-        return try await upstream(request, tenant: tenant, canonical: canonical, key: key, rawKey: rawKey, target: target, prompt: prompt, directives: directives, requestID: requestID, settle: settle)
+        return try await upstream(ex)
     }
 
     /// Calls the providers and writes the answer back to both layers.
-    private func upstream(_ request: ChatRequest, tenant: String, canonical: [UInt8], key: CacheKey, rawKey: CacheKey, target: AliasTarget, prompt: SemanticPrompt?,
-                          directives: CacheDirectives, requestID: String, settle: @Sendable (Int, Double) -> Void) async throws(GatewayError) -> GatewayResponse {
+    private func upstream(_ ex: Exchange) async throws(GatewayError) -> GatewayResponse {
         let clients = self.clients
+        let request = ex.request
         let started = ContinuousClock.now
         let candidate: Candidate
         let answer: UpstreamAnswer
         do {
-            (candidate, answer) = try await router.route(request, requestID: requestID) { c throws(UpstreamFailure) in
+            (candidate, answer) = try await router.route(request, requestID: ex.requestID) { c throws(UpstreamFailure) in
                 try await clients[c.provider.name]!.complete(request, model: c.model)
             }
         } catch {
-            settle(0, 0)
+            ex.settle(0, 0)
             throw error
         }
         let cost = Money.cost(promptTokens: answer.promptTokens, completionTokens: answer.completionTokens,
                               inputPerMTok: candidate.model.inputUSDPerMTok, outputPerMTok: candidate.model.outputUSDPerMTok)
-        settle(answer.promptTokens + answer.completionTokens, cost)
+        ex.settle(answer.promptTokens + answer.completionTokens, cost)
         let elapsed = ContinuousClock.now - started
         Observability.upstream(provider: candidate.provider.name, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                                promptTokens: answer.promptTokens, completionTokens: answer.completionTokens, costUSD: cost)
@@ -175,21 +204,22 @@ public final class Gateway: Sendable {
 
         // 6. Write back to both layers (complete answers only: providers reject incomplete ones)
         //    before answering, so an acknowledged answer is in the cache.
-        if directives.store {
+        if ex.directives.store {
             let entry = CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: answer.promptTokens, completionTokens: answer.completionTokens,
-                                   provider: candidate.provider.name, model: answer.model, tenant: tenant, request: canonical, body: bytes)
-            await writeBack(entry, key: key, alias: (rawKey, target), prompt: prompt)
+                                   provider: candidate.provider.name, model: answer.model, tenant: ex.tenant, request: ex.canonical, body: bytes)
+            await writeBack(entry, key: ex.key, alias: ex.alias, prompt: ex.prompt)
         }
-        recorder?.record(Fixture(recordedAt: Date(), tenant: tenant, request: request.body, provider: candidate.provider.name,
+        recorder?.record(Fixture(recordedAt: Date(), tenant: ex.tenant, request: request.body, provider: candidate.provider.name,
                                  providerKind: candidate.provider.kind.rawValue, model: answer.model, response: answer.body,
                                  promptTokens: answer.promptTokens, completionTokens: answer.completionTokens, costUSD: cost, stream: false))
-        logger.debug("upstream answer", metadata: ["request_id": "\(requestID)", "provider": "\(candidate.provider.name)", "model": "\(candidate.model.upstream)",
+        logger.debug("upstream answer", metadata: ["request_id": "\(ex.requestID)", "provider": "\(candidate.provider.name)", "model": "\(candidate.model.upstream)",
                                                    "cost_usd": "\(Money.format(cost))", "prompt_tokens": "\(answer.promptTokens)", "completion_tokens": "\(answer.completionTokens)"])
         var headers: HTTPFields = [.contentType: "application/json"]
-        headers[GatewayResponse.Header.cache] = directives.lookup ? "miss" : "bypass"
+        headers[GatewayResponse.Header.cache] = ex.directives.lookup ? "miss" : "bypass"
         headers[GatewayResponse.Header.provider] = candidate.provider.name
         headers[GatewayResponse.Header.cost] = Money.format(cost)
-        return GatewayResponse(headers: headers, body: bytes)
+        let rendered = await ex.dialect.render(answer.body, bytes: bytes, request: request, tenant: ex.tenant)
+        return GatewayResponse(headers: headers, body: rendered)
     }
 
     /// Writes a fresh, complete answer to LMDB in one commit — the entry, its alias, its vector
@@ -205,21 +235,19 @@ public final class Gateway: Sendable {
     }
 
     /// Answers from a fixture (exact, then semantic) or a 503 that says how to record one.
-    func serveFixture(_ fixtures: FixtureSet, request: ChatRequest, key: CacheKey, prompt: SemanticPrompt?,
-                      directives: CacheDirectives) throws(GatewayError) -> GatewayResponse {
-        if let entry = fixtures.exact.lookup(key, freshness: FixtureSet.freshness) {
-            return request.stream ? replay(entry, includeUsage: request.includeUsage) : hit(entry)
+    func serveFixture(_ fixtures: FixtureSet, _ ex: Exchange) async throws(GatewayError) -> GatewayResponse {
+        if let entry = fixtures.exact.lookup(ex.key, freshness: FixtureSet.freshness) {
+            return await answer(entry, ex)
         }
-        if let prompt, let semantic = fixtures.semantic {
-            let found = semantic.lookup(prompt, threshold: threshold(for: request, directives: directives))
+        if let prompt = ex.prompt, let semantic = fixtures.semantic {
+            let found = semantic.lookup(prompt, threshold: threshold(for: ex.request, directives: ex.directives))
             if let match = found.match, let entry = fixtures.exact.lookup(match.key, freshness: FixtureSet.freshness) {
-                var response = request.stream ? replay(entry, includeUsage: request.includeUsage) : hit(entry)
-                response.headers[GatewayResponse.Header.cache] = "semantic-hit"
-                response.headers[GatewayResponse.Header.similarity] = String(format: "%.4f", match.similarity)
+                var response = await answer(entry, ex)
+                response.markSemantic(match.similarity)
                 return response
             }
         }
-        throw .unavailable("Offline mode: no fixture answers this request (canonical key \(key)). Record one by running `tollgate serve --record DIR` "
+        throw .unavailable("Offline mode: no fixture answers this request (canonical key \(ex.key)). Record one by running `tollgate serve --record DIR` "
                            + "against a real provider and sending this request, then start with `--offline --fixtures DIR`.", code: "offline_no_fixture")
     }
 
@@ -239,7 +267,23 @@ public final class Gateway: Sendable {
         if shared != nil { Observability.sharedOutbox((try? exact.store.count(.outbox)) ?? 0) }
     }
 
-    /// A response served from the exact cache: costs nothing, reports what it saved.
+    /// A cached answer in the asking dialect, JSON or replayed as a stream: costs nothing,
+    /// reports what it saved.
+    func answer(_ entry: CacheEntry, _ ex: Exchange) async -> GatewayResponse {
+        await answer(entry, dialect: ex.dialect, request: ex.request, stream: ex.request.stream, includeUsage: ex.request.includeUsage, tenant: ex.tenant)
+    }
+
+    func answer(_ entry: CacheEntry, dialect: any Dialect, request: ChatRequest?, stream: Bool, includeUsage: Bool, tenant: String) async -> GatewayResponse {
+        if stream { return await replay(entry, dialect: dialect, request: request, includeUsage: includeUsage, tenant: tenant) }
+        if dialect is ChatCompletionsDialect { return GatewayResponse(headers: hitHeaders(entry, contentType: "application/json"), body: entry.body) }
+        guard let completion = try? JSONValue.parse(entry.body.readableBytesView) else {
+            return dialect.errorResponse(.badGateway("The cached answer could not be read.", code: "cache_corrupt"))
+        }
+        let body = await dialect.render(completion, bytes: entry.body, request: request, tenant: tenant)
+        return GatewayResponse(headers: hitHeaders(entry, contentType: "application/json"), body: body)
+    }
+
+    /// A JSON answer served from the exact cache as stored (OpenAI shapes: chat, embeddings).
     func hit(_ entry: CacheEntry) -> GatewayResponse {
         GatewayResponse(headers: hitHeaders(entry, contentType: "application/json"), body: entry.body)
     }
@@ -257,11 +301,20 @@ public final class Gateway: Sendable {
     }
 
     /// `GET /v1/models`: every model name in the config, and `auto`.
-    public func models() -> GatewayResponse {
-        let data: [JSONValue] = router.modelNames.map { name in
-            let owners = config.providers.filter { p in p.models.contains { $0.name == name } }.map(\.name)
-            return ["id": .string(name), "object": "model", "created": 0, "owned_by": .string(owners.isEmpty ? "tollgate" : owners.joined(separator: ","))]
-        }
-        return .json(["object": "list", "data": .array(data)])
+    public func models(headers: HTTPFields) -> GatewayResponse {
+        do { _ = try auth.caller(for: headers) } catch { return .error(error) }
+        return .json(["object": "list", "data": .array(router.modelNames.map(modelObject))])
+    }
+
+    /// `GET /v1/models/{id}`: one model, or a 404 `model_not_found`.
+    public func model(_ id: String, headers: HTTPFields) -> GatewayResponse {
+        do { _ = try auth.caller(for: headers) } catch { return .error(error) }
+        guard router.modelNames.contains(id) else { return .error(.modelNotFound(id)) }
+        return .json(modelObject(id))
+    }
+
+    func modelObject(_ name: String) -> JSONValue {
+        let owners = config.providers.filter { p in p.models.contains { $0.name == name } }.map(\.name)
+        return ["id": .string(name), "object": "model", "created": 0, "owned_by": .string(owners.isEmpty ? "tollgate" : owners.joined(separator: ","))]
     }
 }

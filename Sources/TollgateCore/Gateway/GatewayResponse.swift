@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import HummingbirdCore
 import NIOCore
@@ -19,6 +20,12 @@ public struct GatewayResponse: Sendable {
         self.headers = headers
         self.body = body
         self.stream = stream
+    }
+
+    /// Marks a cached answer as found by the semantic layer, with the prompts' similarity.
+    public mutating func markSemantic(_ similarity: Float) {
+        headers[Header.cache] = "semantic-hit"
+        headers[Header.similarity] = String(format: "%.4f", similarity)
     }
 
     /// How the answer was obtained, as sent in `x-tollgate-cache`.

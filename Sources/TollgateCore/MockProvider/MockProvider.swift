@@ -122,16 +122,23 @@ public struct MockProvider: Sendable {
             b.writeString("\n\n")
             return b
         }
-        let text = message["content"]?.arrayValue?.first?["text"]?.stringValue ?? ""
         let usage = message["usage"] ?? .object([])
         let start = message.setting("content", []).setting("stop_reason", nil).setting("usage", ["input_tokens": usage["input_tokens"] ?? 0, "output_tokens": 1])
-        var events = [event("message_start", ["type": "message_start", "message": start]),
-                      event("content_block_start", ["type": "content_block_start", "index": 0, "content_block": ["type": "text", "text": ""]]),
-                      event("ping", ["type": "ping"])]
-        for piece in Replay.split(text, wordsPerChunk: 1) {
-            events.append(event("content_block_delta", ["type": "content_block_delta", "index": 0, "delta": ["type": "text_delta", "text": .string(piece)]]))
+        var events = [event("message_start", ["type": "message_start", "message": start]), event("ping", ["type": "ping"])]
+        for (i, block) in (message["content"]?.arrayValue ?? []).enumerated() {
+            let index = JSONValue.int(i)
+            if block["type"]?.stringValue == "tool_use" {
+                events.append(event("content_block_start", ["type": "content_block_start", "index": index, "content_block": block.setting("input", .object([]))]))
+                events.append(event("content_block_delta", ["type": "content_block_delta", "index": index,
+                                                            "delta": ["type": "input_json_delta", "partial_json": .string((block["input"] ?? .object([])).jsonString)]]))
+            } else {
+                events.append(event("content_block_start", ["type": "content_block_start", "index": index, "content_block": ["type": "text", "text": ""]]))
+                for piece in Replay.split(block["text"]?.stringValue ?? "", wordsPerChunk: 1) {
+                    events.append(event("content_block_delta", ["type": "content_block_delta", "index": index, "delta": ["type": "text_delta", "text": .string(piece)]]))
+                }
+            }
+            events.append(event("content_block_stop", ["type": "content_block_stop", "index": index]))
         }
-        events.append(event("content_block_stop", ["type": "content_block_stop", "index": 0]))
         events.append(event("message_delta", ["type": "message_delta", "delta": ["stop_reason": message["stop_reason"] ?? "end_turn", "stop_sequence": nil],
                                               "usage": ["output_tokens": usage["output_tokens"] ?? 0]]))
         events.append(event("message_stop", ["type": "message_stop"]))
@@ -179,7 +186,13 @@ public struct MockProvider: Sendable {
             completion = tokens(args.jsonString) + 8
             finish = "tool_calls"
         } else {
-            let text = answerText(digest: digest, prompt: prompt)
+            var text = answerText(digest: digest, prompt: prompt)
+            // Structured output: a JSON answer, one that fits the schema when there is one.
+            switch json["response_format"]?["type"]?.stringValue {
+            case "json_schema"?: text = schemaInstance(json["response_format"]?["json_schema"]?["schema"] ?? .object([]), text: text).jsonString
+            case "json_object"?: text = JSONValue.object([("answer", .string(text))]).jsonString
+            default: break
+            }
             message.append(("content", .string(text)))
             completion = tokens(text)
             finish = "stop"
@@ -194,6 +207,25 @@ public struct MockProvider: Sendable {
             "usage": ["prompt_tokens": .int(promptTokens), "completion_tokens": .int(completion), "total_tokens": .int(promptTokens + completion)],
             "system_fingerprint": "mock",
         ]
+    }
+
+    /// A deterministic value that fits a JSON schema's types (objects with their required and
+    /// listed properties, arrays of one item, enums' first value); strings carry `text`.
+    static func schemaInstance(_ schema: JSONValue, text: String, depth: Int = 0) -> JSONValue {
+        if let options = schema["enum"]?.arrayValue, let first = options.first { return first }
+        if let options = (schema["anyOf"] ?? schema["oneOf"])?.arrayValue, let first = options.first { return schemaInstance(first, text: text, depth: depth + 1) }
+        let type = schema["type"]?.stringValue ?? schema["type"]?.arrayValue?.first?.stringValue ?? (schema["properties"] != nil ? "object" : "string")
+        guard depth < 8 else { return .null }
+        switch type {
+        case "object":
+            return .object((schema["properties"]?.objectValue ?? []).map { ($0.0, schemaInstance($0.1, text: text, depth: depth + 1)) })
+        case "array": return [schemaInstance(schema["items"] ?? .object([]), text: text, depth: depth + 1)]
+        case "integer": return .int(text.utf8.count)
+        case "number": return .double(Double(text.utf8.count) / 2)
+        case "boolean": return true
+        case "null": return .null
+        default: return .string(text)
+        }
     }
 
     /// Deterministic embeddings: 64-dimension character n-gram hashes of each input.
@@ -214,7 +246,7 @@ public struct MockProvider: Sendable {
 
     /// What a real Messages API would reject: the things a translation most easily gets wrong.
     static func anthropicProblem(_ json: JSONValue) -> String? {
-        guard json["max_tokens"]?.intValue != nil else { return "max_tokens: Field required" }
+        guard json["max_tokens"]?.countValue != nil else { return "max_tokens: Field required" }
         guard let messages = json["messages"]?.arrayValue, !messages.isEmpty else { return "messages: Field required" }
         for (i, m) in messages.enumerated() {
             let role = m["role"]?.stringValue ?? ""
@@ -234,14 +266,24 @@ public struct MockProvider: Sendable {
             return (last["content"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }.joined(separator: " ")
         }()
         let text = answerText(digest: digest, prompt: prompt)
-        let input = messages.reduce(tokens(json["system"]?.stringValue ?? "")) { $0 + tokens(($1["content"] ?? "").jsonString) + 4 }
+        let input = messages.reduce(tokens(json["system"]?.jsonString ?? "")) { $0 + tokens(($1["content"] ?? "").jsonString) + 4 }
+        // A tool is called when tools are offered and the last user turn is not a tool result.
+        let lastBlocks = messages.last?["content"]?.arrayValue ?? []
+        let answersTool = lastBlocks.contains { $0["type"]?.stringValue == "tool_result" }
+        let tools = json["tools"]?.arrayValue ?? []
+        var content: JSONValue = [["type": "text", "text": .string(text)]]
+        var stop = "end_turn"
+        if let name = tools.first?["name"], !answersTool, json["tool_choice"]?["type"]?.stringValue != "none" {
+            content = [["type": "tool_use", "id": .string("toolu_\(digest)"), "name": name, "input": ["input": .string(prompt)]]]
+            stop = "tool_use"
+        }
         return [
             "id": .string("msg_mock_\(digest)"),
             "type": "message",
             "role": "assistant",
             "model": json["model"] ?? "mock",
-            "content": [["type": "text", "text": .string(text)]],
-            "stop_reason": "end_turn",
+            "content": content,
+            "stop_reason": .string(stop),
             "stop_sequence": nil,
             "usage": ["input_tokens": .int(input), "output_tokens": .int(tokens(text))],
         ]

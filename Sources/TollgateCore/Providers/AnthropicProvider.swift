@@ -13,7 +13,7 @@ public struct AnthropicProvider: ProviderClient {
     public static let apiVersion = "2023-06-01"
 
     public func complete(_ request: ChatRequest, model: ModelConfig) async throws(UpstreamFailure) -> UpstreamAnswer {
-        let body = AnthropicProvider.translateRequest(request, upstreamModel: model.upstream)
+        let body = AnthropicProvider.upstreamBody(request, upstreamModel: model.upstream)
         var headers: [(String, String)] = [("anthropic-version", AnthropicProvider.apiVersion)]
         if let key = apiKey { headers.append(("x-api-key", key)) }
         let json: JSONValue
@@ -27,7 +27,7 @@ public struct AnthropicProvider: ProviderClient {
     }
 
     public func stream(_ request: ChatRequest, model: ModelConfig) async throws(UpstreamFailure) -> ChunkSource {
-        let body = AnthropicProvider.translateRequest(request, upstreamModel: model.upstream).setting("stream", true)
+        let body = AnthropicProvider.upstreamBody(request, upstreamModel: model.upstream).setting("stream", true)
         var headers: [(String, String)] = [("anthropic-version", AnthropicProvider.apiVersion)]
         if let key = apiKey { headers.append(("x-api-key", key)) }
         let name = config.name
@@ -71,6 +71,13 @@ public struct AnthropicProvider: ProviderClient {
             }
         default: return []
         }
+    }
+
+    /// The body sent upstream: a Messages request as the client sent it (with the provider's
+    /// model id), anything else translated.
+    static func upstreamBody(_ request: ChatRequest, upstreamModel: String) -> JSONValue {
+        if let native = request.anthropicBody { return native.removing(["stream"]).setting("model", .string(upstreamModel)) }
+        return translateRequest(request, upstreamModel: upstreamModel)
     }
 
     /// OpenAI chat request → Anthropic Messages request.
@@ -162,8 +169,8 @@ public struct AnthropicProvider: ProviderClient {
         var message: [(String, JSONValue)] = [("role", "assistant"), ("content", text.isEmpty && !calls.isEmpty ? .null : .string(text))]
         if !calls.isEmpty { message.append(("tool_calls", .array(calls))) }
         message.append(("refusal", .null))
-        let input = json["usage"]?["input_tokens"]?.intValue ?? 0
-        let output = json["usage"]?["output_tokens"]?.intValue ?? 0
+        let input = json["usage"]?["input_tokens"]?.countValue ?? 0
+        let output = json["usage"]?["output_tokens"]?.countValue ?? 0
         let model = json["model"]?.stringValue ?? requestedModel
         let body: JSONValue = [
             "id": .string("chatcmpl-" + (json["id"]?.stringValue ?? UUID().uuidString)),

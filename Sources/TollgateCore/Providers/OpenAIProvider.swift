@@ -5,8 +5,11 @@ public struct OpenAIProvider: ProviderClient {
     let limits: GatewayConfig.Limits
     let curl: CurlClient
 
+    /// Members of the internal request that only Anthropic upstreams understand.
+    static let anthropicOnly: Set<String> = ["thinking"]
+
     public func complete(_ request: ChatRequest, model: ModelConfig) async throws(UpstreamFailure) -> UpstreamAnswer {
-        let body = request.body.removing(["stream", "stream_options"]).setting("model", .string(model.upstream))
+        let body = request.body.removing(OpenAIProvider.anthropicOnly.union(["stream", "stream_options"])).setting("model", .string(model.upstream))
         var headers: [(String, String)] = []
         if let key = apiKey { headers.append(("Authorization", "Bearer \(key)")) }
         let json = try await post(body, url: config.chatURL, headers: headers, limits: limits, curl: curl)
@@ -16,7 +19,7 @@ public struct OpenAIProvider: ProviderClient {
     public func stream(_ request: ChatRequest, model: ModelConfig) async throws(UpstreamFailure) -> ChunkSource {
         // Usage is always requested (the gateway needs it for the cost); the gateway drops the
         // usage chunk when the client did not ask for it.
-        let body = request.body.setting("model", .string(model.upstream)).setting("stream", true)
+        let body = request.body.removing(OpenAIProvider.anthropicOnly).setting("model", .string(model.upstream)).setting("stream", true)
             .setting("stream_options", ["include_usage": true])
         var headers: [(String, String)] = []
         if let key = apiKey { headers.append(("Authorization", "Bearer \(key)")) }
@@ -37,8 +40,8 @@ public struct OpenAIProvider: ProviderClient {
         }
         let usage = json["usage"]
         return UpstreamAnswer(body: json,
-                              promptTokens: usage?["prompt_tokens"]?.intValue ?? 0,
-                              completionTokens: usage?["completion_tokens"]?.intValue ?? 0,
+                              promptTokens: usage?["prompt_tokens"]?.countValue ?? 0,
+                              completionTokens: usage?["completion_tokens"]?.countValue ?? 0,
                               model: json["model"]?.stringValue ?? "")
     }
 }

@@ -15,6 +15,30 @@ public struct ChatRequest: Sendable {
     public let needs: Set<Capability>
     /// A rough prompt size (≈ 4 bytes a token), for ranking and the context-window filter.
     public let estimatedPromptTokens: Int
+    /// Where the request came from when not from chat completions: what the ingress adapter
+    /// keeps beside the internal form.
+    public var origin: Origin?
+
+    /// The original request of another dialect.
+    public enum Origin: Sendable {
+        /// An Anthropic Messages body: an Anthropic upstream gets it as sent (blocks,
+        /// `cache_control`, `thinking`), not a translation.
+        case messages(JSONValue)
+        /// An OpenAI Responses body; the first `instructions` messages of `messages` came from its
+        /// `instructions` (not carried into a stored conversation).
+        case responses(JSONValue, instructions: Int)
+    }
+
+    /// The original Anthropic Messages body, if the request came in as one.
+    public var anthropicBody: JSONValue? {
+        if case .messages(let body)? = origin { return body }
+        return nil
+    }
+
+    /// `n`: OpenAI accepts 1 to 128 choices.
+    static let choicesRange = 1...128
+    /// `max_tokens`: bounded far above any context window (the router then checks the window).
+    static let maxTokensRange = 1...Tokens.ceiling
 
     static let roles: Set<String> = ["system", "developer", "user", "assistant", "tool", "function"]
 
@@ -87,10 +111,15 @@ public struct ChatRequest: Sendable {
                 throw .invalidRequest("Invalid '\(key)': \(d) is outside the range \(range.lowerBound) to \(range.upperBound).", param: key, code: "invalid_value")
             }
         }
-        func integer(_ key: String, min: Int) throws(GatewayError) -> Int? {
+        // Every integer is bounded here, so that no later sum or product on it can overflow.
+        func integer(_ key: String, _ range: ClosedRange<Int>) throws(GatewayError) -> Int? {
             guard let v = json[key], !v.isNull else { return nil }
-            guard let i = v.intValue else { throw .invalidRequest("Invalid type for '\(key)': expected an integer.", param: key, code: "invalid_type") }
-            guard i >= min else { throw .invalidRequest("Invalid '\(key)': \(i) is below the minimum of \(min).", param: key, code: "invalid_value") }
+            guard let d = v.doubleValue, d.rounded() == d else {
+                throw .invalidRequest("Invalid type for '\(key)': expected an integer.", param: key, code: "invalid_type")
+            }
+            guard let i = v.intValue, range.contains(i) else {
+                throw .invalidRequest("Invalid '\(key)': \(v.jsonString) is outside the range \(range.lowerBound) to \(range.upperBound).", param: key, code: "invalid_value")
+            }
             return i
         }
         func flag(_ key: String) throws(GatewayError) -> Bool {
@@ -103,11 +132,11 @@ public struct ChatRequest: Sendable {
         try number("top_p", 0...1)
         try number("presence_penalty", -2...2)
         try number("frequency_penalty", -2...2)
-        _ = try integer("n", min: 1)
-        _ = try integer("seed", min: Int.min)
-        _ = try integer("top_logprobs", min: 0)
-        let maxTokens = try integer("max_tokens", min: 1)
-        let maxCompletion = try integer("max_completion_tokens", min: 1)
+        _ = try integer("n", ChatRequest.choicesRange)
+        _ = try integer("seed", Int.min...Int.max)
+        _ = try integer("top_logprobs", 0...20)
+        let maxTokens = try integer("max_tokens", ChatRequest.maxTokensRange)
+        let maxCompletion = try integer("max_completion_tokens", ChatRequest.maxTokensRange)
         self.maxTokens = maxCompletion ?? maxTokens
         stream = try flag("stream")
         _ = try flag("logprobs")
@@ -160,8 +189,12 @@ public struct ChatRequest: Sendable {
     }
 
     /// The canonical request without `stream`/`stream_options`: what the exact key hashes.
+    /// `max_completion_tokens` is the same limit as `max_tokens` (the newer name), so both
+    /// spellings — and the other dialects' — give one key.
     public var canonicalBytes: [UInt8] {
-        body.removing(["stream", "stream_options"]).canonicalBytes
+        var b = body.removing(["stream", "stream_options"])
+        if let m = body["max_completion_tokens"], !m.isNull { b = b.removing(["max_completion_tokens"]).setting("max_tokens", m) }
+        return b.canonicalBytes
     }
 
     /// The text of the last user message (string content, or its text parts joined).

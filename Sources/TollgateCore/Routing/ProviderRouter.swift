@@ -72,6 +72,10 @@ public final class ProviderRouter: Sendable {
         let fitting = capable.filter { needed <= $0.1.contextWindow }
         guard !fitting.isEmpty else {
             let largest = capable.map(\.1.contextWindow).max() ?? 0
+            if let max = request.maxTokens, max > largest {
+                throw .invalidRequest("max_tokens is too large: \(max). The largest context window of `\(request.model)` is \(largest) tokens.",
+                                      param: "max_tokens", code: "context_length_exceeded")
+            }
             throw .invalidRequest("This request needs about \(needed) tokens (prompt plus max_tokens), more than the largest context window of `\(request.model)` (\(largest) tokens).",
                                   param: "messages", code: "context_length_exceeded")
         }

@@ -25,8 +25,29 @@ public enum GatewayServer {
             let requestID = request.headers[GatewayResponse.Header.requestID] ?? RequestIDs.next()
             return Response(await gateway.embeddings(body: body, headers: request.headers, requestID: requestID))
         }
-        router.get("/v1/models") { _, _ -> Response in
-            Response(gateway.models())
+        router.post("/v1/messages") { request, _ -> Response in
+            try await Response(dialect: gateway.messagesDialect, request, gateway: gateway, limit: maxBody)
+        }
+        router.post("/v1/messages/count_tokens") { request, _ -> Response in
+            let requestID = request.headers[GatewayResponse.Header.requestID] ?? RequestIDs.next()
+            do {
+                let body = try await readBody(request, limit: maxBody)
+                return Response(gateway.countTokens(body: body, headers: request.headers, requestID: requestID))
+            } catch let e as GatewayError {
+                return Response(gateway.messagesDialect.errorResponse(e, requestID: requestID))
+            }
+        }
+        router.post("/v1/responses") { request, _ -> Response in
+            try await Response(dialect: gateway.responsesDialect, request, gateway: gateway, limit: maxBody)
+        }
+        router.get("/v1/responses/{id}") { request, context -> Response in
+            Response(gateway.retrieveResponse(id: context.parameters.get("id") ?? "", headers: request.headers))
+        }
+        router.get("/v1/models") { request, _ -> Response in
+            Response(gateway.models(headers: request.headers))
+        }
+        router.get("/v1/models/{id}") { request, context -> Response in
+            Response(gateway.model(context.parameters.get("id") ?? "", headers: request.headers))
         }
         router.get("/healthz") { _, _ -> Response in
             Response(.json(["status": "ok"]))
@@ -75,6 +96,20 @@ public enum GatewayServer {
 }
 
 extension Response {
+    /// Reads the body and runs one dialect's request through the gateway; a body over the limit
+    /// is a 413 in the dialect's own error shape.
+    init(dialect: any Dialect, _ request: Request, gateway: Gateway, limit: Int) async throws {
+        let requestID = request.headers[GatewayResponse.Header.requestID] ?? RequestIDs.next()
+        let body: ByteBuffer
+        do {
+            body = try await GatewayServer.readBody(request, limit: limit)
+        } catch let e as GatewayError {
+            self.init(dialect.errorResponse(e, requestID: requestID))
+            return
+        }
+        self.init(await gateway.handle(dialect, body: body, headers: request.headers, requestID: requestID))
+    }
+
     init(_ r: GatewayResponse) {
         if let stream = r.stream {
             self.init(status: r.status, headers: r.headers, body: ResponseBody(stream))

@@ -112,8 +112,8 @@ final class AnthropicStreamDecoder: StreamDecoder {
             let m = json["message"] ?? .object([])
             id = .string("chatcmpl-" + (m["id"]?.stringValue ?? UUID().uuidString))
             model = m["model"] ?? .string(requestedModel)
-            inputTokens = m["usage"]?["input_tokens"]?.intValue ?? 0
-            outputTokens = m["usage"]?["output_tokens"]?.intValue ?? 0
+            inputTokens = m["usage"]?["input_tokens"]?.countValue ?? 0
+            outputTokens = m["usage"]?["output_tokens"]?.countValue ?? 0
             return ([chunk(["role": "assistant", "content": ""])], false)
         case "content_block_start":
             let block = json["content_block"] ?? .object([])
@@ -136,7 +136,7 @@ final class AnthropicStreamDecoder: StreamDecoder {
             default: return ([], false)
             }
         case "message_delta":
-            if let out = json["usage"]?["output_tokens"]?.intValue { outputTokens = out }
+            if let out = json["usage"]?["output_tokens"]?.countValue { outputTokens = out }
             if let stop = json["delta"]?["stop_reason"]?.stringValue {
                 return ([chunk(.object([]), finish: .string(AnthropicProvider.finishReason(stop)))], false)
             }

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+import TollgateCore
+
+/// Numbers at the edges of `Int` from the body and from headers: each is a 4xx naming the field,
+/// or is honoured within a bound — never a trap that takes the process down for every tenant.
+@Suite("Hostile numbers, live")
+struct HostileInputLiveTests {
+    @Test func hugeIntegersInTheBodyAre400sAndTheProcessStaysUp() async throws {
+        let mock = try await startMock()
+        let (gateway, _) = try await startGateway(config: "providers:\n" + providerYAML("budget", port: mock.port))
+        let chat = gateway.url + "/v1/chat/completions"
+        let cases: [(String, String)] = [
+            (#","max_tokens":9223372036854775807"#, "max_tokens"),
+            (#","max_completion_tokens":9223372036854775807"#, "max_completion_tokens"),
+            (#","max_tokens":9223372036854775807,"stream":true"#, "max_tokens"),
+            (#","max_tokens":99999999999999999999999"#, "max_tokens"),
+            (#","max_tokens":1e300"#, "max_tokens"),
+            (#","n":9223372036854775807"#, "n"),
+            (#","top_logprobs":-9223372036854775808"#, "top_logprobs"),
+            (#","seed":1e40"#, "seed"),
+        ]
+        for (extra, param) in cases {
+            let r = try await post(chat, chatBody("overflow probe", extra: extra))
+            #expect(r.status == 400, "\(extra): \(r.text)")
+            #expect(r.json?["error"]?["param"]?.stringValue == param, "\(extra): \(r.text)")
+            #expect(gateway.process.isRunning, "the gateway died on \(extra)")
+        }
+        // A max_tokens past every context window (but within the bound) is the router's 400.
+        let wide = try await post(chat, chatBody("overflow probe", extra: #","max_tokens":1000000000"#))
+        #expect(wide.status == 400)
+        #expect(wide.json?["error"]?["param"]?.stringValue == "max_tokens")
+        #expect(try await upstreamCalls(mock) == 0, "no rejected request reaches the upstream")
+        #expect(try await get(gateway.url + "/healthz").status == 200)
+    }
+
+    @Test func hugeMaxAgeOnACachedRequestIsHonouredNotATrap() async throws {
+        let mock = try await startMock()
+        let (gateway, _) = try await startGateway(config: "providers:\n" + providerYAML("budget", port: mock.port))
+        let chat = gateway.url + "/v1/chat/completions"
+        #expect(try await post(chat, chatBody("max-age probe")).cache == "miss")
+        for value in ["9223372036854775807", "99999999999999999999999999"] {
+            let r = try await post(chat, chatBody("max-age probe"), headers: [("Cache-Control", "max-age=\(value)")])
+            #expect(r.status == 200, "max-age=\(value): \(r.text)")
+            #expect(r.cache == "hit", "a max-age past 2^31 means 2^31 s (RFC 9111), so a fresh entry is served")
+        }
+        let bad = try await post(chat, chatBody("max-age probe"), headers: [("Cache-Control", "max-age=-1")])
+        #expect(bad.status == 400)
+        #expect(gateway.process.isRunning)
+    }
+}
