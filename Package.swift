@@ -5,6 +5,16 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// A product of the packages below, by name.
+extension String {
+    var product: Target.Dependency {
+        let packages = ["Hummingbird": "hummingbird", "Yams": "Yams", "Logging": "swift-log", "Crypto": "swift-crypto", "NIOCore": "swift-nio",
+                        "ServiceLifecycle": "swift-service-lifecycle", "HTTPTypes": "swift-http-types", "Metrics": "swift-metrics",
+                        "Prometheus": "swift-prometheus", "PostgresNIO": "postgres-nio", "NIOSSL": "swift-nio-ssl", "ArgumentParser": "swift-argument-parser"]
+        return .product(name: self, package: packages[self]!)
+    }
+}
+
 let package = Package(
     name: "tollgate",
     platforms: [.macOS(.v15)],
@@ -32,25 +42,37 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "blas", providers: [.apt(["libblas-dev", "libopenblas0-pthread"])]),
 
-        // The request path: server → canonical request → exact cache → routing → providers.
-        .target(
-            name: "TollgateCore",
-            dependencies: [
-                "CLMDB", "CCurl", "CBLAS",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ],
-            swiftSettings: strict
-        ),
+        // The request path, one module per stage; each imports only the stages below it, so the
+        // compiler keeps them apart:
+        //   server → dialects → pipeline → exact cache → shared tier → semantic cache → fixtures | routing → providers → HTTP client
+        .target(name: "TollgateBase", dependencies: [  // JSON, errors, config, the internal request and its key, SSE
+            "Hummingbird".product, "Yams".product, "Logging".product, "Crypto".product, "NIOCore".product, "HTTPTypes".product, "Metrics".product,
+        ], swiftSettings: strict),
+        .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "TollgateBase", "Logging".product], swiftSettings: strict),  // libcurl
+        .target(name: "TollgateExactCache", dependencies: ["CLMDB", "TollgateBase", "Logging".product, "NIOCore".product], swiftSettings: strict),  // LMDB
+        .target(name: "TollgateSemantic", dependencies: ["CBLAS", "TollgateBase", "TollgateExactCache", "TollgateHTTPClient", "Logging".product], swiftSettings: strict),
+        .target(name: "TollgateProviders", dependencies: ["TollgateBase", "TollgateHTTPClient", "Logging".product], swiftSettings: strict),
+        .target(name: "TollgateRouting", dependencies: ["TollgateBase", "TollgateProviders", "Logging".product], swiftSettings: strict),
+        .target(name: "TollgateShared", dependencies: [  // the PostgreSQL tier shared by several nodes
+            "TollgateBase", "TollgateExactCache", "TollgateSemantic", "PostgresNIO".product, "NIOSSL".product, "ServiceLifecycle".product, "Logging".product,
+        ], swiftSettings: strict),
+        .target(name: "TollgateFixtures", dependencies: ["TollgateBase", "TollgateExactCache", "TollgateSemantic", "Logging".product], swiftSettings: strict),
+        .target(name: "TollgateDialects", dependencies: ["TollgateBase", "TollgateExactCache"], swiftSettings: strict),  // chat, Messages, Responses
+        .target(name: "TollgatePipeline", dependencies: [  // the stages in order, for every dialect
+            "TollgateBase", "TollgateHTTPClient", "TollgateExactCache", "TollgateSemantic", "TollgateProviders", "TollgateRouting", "TollgateShared",
+            "TollgateFixtures", "TollgateDialects", "Logging".product,
+        ], swiftSettings: strict),
+        .target(name: "TollgateServer", dependencies: [  // Hummingbird routes over the pipeline
+            "TollgateBase", "TollgatePipeline", "TollgateDialects", "Hummingbird".product, "Prometheus".product, "ServiceLifecycle".product,
+        ], swiftSettings: strict),
+        .target(name: "TollgateMock", dependencies: ["TollgateBase", "TollgateSemantic", "Hummingbird".product, "Crypto".product], swiftSettings: strict),  // the fake upstream
+        .target(name: "TollgateBench", dependencies: [  // the hit-ratio benchmark
+            "TollgateBase", "TollgateHTTPClient", "TollgateExactCache", "TollgateSemantic", "TollgatePipeline", "TollgateFixtures", "TollgateMock", "Hummingbird".product,
+        ], swiftSettings: strict),
+        .target(name: "TollgateCore", dependencies: [  // everything, as one import
+            "TollgateBase", "TollgateHTTPClient", "TollgateExactCache", "TollgateSemantic", "TollgateProviders", "TollgateRouting", "TollgateShared",
+            "TollgateFixtures", "TollgateDialects", "TollgatePipeline", "TollgateServer", "TollgateMock", "TollgateBench",
+        ], swiftSettings: strict),
         // The command line: a thin layer over TollgateCore.
         .executableTarget(
             name: "tollgate",

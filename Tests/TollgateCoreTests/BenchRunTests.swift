@@ -2,7 +2,20 @@ import Foundation
 import Logging
 import Testing
 
-@testable import TollgateCore
+import TollgateCore
+@testable import TollgateBase
+@testable import TollgateHTTPClient
+@testable import TollgateExactCache
+@testable import TollgateSemantic
+@testable import TollgateProviders
+@testable import TollgateRouting
+@testable import TollgateShared
+@testable import TollgateFixtures
+@testable import TollgateDialects
+@testable import TollgatePipeline
+@testable import TollgateServer
+@testable import TollgateMock
+@testable import TollgateBench
 
 /// A quick bench on our own workload (benchmarks/workloads/own.jsonl) through the real request
 /// path in process — gateway, LMDB, MiniLM, guard, router, libcurl, the bench upstream — and

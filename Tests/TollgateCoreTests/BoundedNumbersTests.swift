@@ -1,6 +1,19 @@
 import HTTPTypes
 import Testing
-@testable import TollgateCore
+import TollgateCore
+@testable import TollgateBase
+@testable import TollgateHTTPClient
+@testable import TollgateExactCache
+@testable import TollgateSemantic
+@testable import TollgateProviders
+@testable import TollgateRouting
+@testable import TollgateShared
+@testable import TollgateFixtures
+@testable import TollgateDialects
+@testable import TollgatePipeline
+@testable import TollgateServer
+@testable import TollgateMock
+@testable import TollgateBench
 
 /// Every number that comes from outside — body, header, upstream — is bounded before any
 /// arithmetic on it, so no input can trap the process.

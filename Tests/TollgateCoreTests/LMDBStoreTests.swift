@@ -1,7 +1,20 @@
 import Foundation
 import NIOCore
 import Testing
-@testable import TollgateCore
+import TollgateCore
+@testable import TollgateBase
+@testable import TollgateHTTPClient
+@testable import TollgateExactCache
+@testable import TollgateSemantic
+@testable import TollgateProviders
+@testable import TollgateRouting
+@testable import TollgateShared
+@testable import TollgateFixtures
+@testable import TollgateDialects
+@testable import TollgatePipeline
+@testable import TollgateServer
+@testable import TollgateMock
+@testable import TollgateBench
 
 /// A fresh directory per test: LMDB allows one environment per process per file.
 func temporaryDirectory(_ name: String = #function) -> String {

@@ -1,7 +1,20 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import TollgateCore
+import TollgateCore
+@testable import TollgateBase
+@testable import TollgateHTTPClient
+@testable import TollgateExactCache
+@testable import TollgateSemantic
+@testable import TollgateProviders
+@testable import TollgateRouting
+@testable import TollgateShared
+@testable import TollgateFixtures
+@testable import TollgateDialects
+@testable import TollgatePipeline
+@testable import TollgateServer
+@testable import TollgateMock
+@testable import TollgateBench
 
 func model(_ name: String, input: Double, output: Double, context: Int = 128_000, caps: Set<Capability> = Set(Capability.allCases)) -> ModelConfig {
     ModelConfig(name: name, inputUSDPerMTok: input, outputUSDPerMTok: output, contextWindow: context, capabilities: caps)

@@ -1,4 +1,17 @@
-@testable import TollgateCore
+import TollgateCore
+@testable import TollgateBase
+@testable import TollgateHTTPClient
+@testable import TollgateExactCache
+@testable import TollgateSemantic
+@testable import TollgateProviders
+@testable import TollgateRouting
+@testable import TollgateShared
+@testable import TollgateFixtures
+@testable import TollgateDialects
+@testable import TollgatePipeline
+@testable import TollgateServer
+@testable import TollgateMock
+@testable import TollgateBench
 
 /// Pairs written in one go after the guard existed and run once before any change: 27 of the 30
 /// paraphrases and all 20 look-alikes came out right. Two paraphrases were then fixed ("find out"

@@ -1,5 +1,18 @@
 import Testing
-@testable import TollgateCore
+import TollgateCore
+@testable import TollgateBase
+@testable import TollgateHTTPClient
+@testable import TollgateExactCache
+@testable import TollgateSemantic
+@testable import TollgateProviders
+@testable import TollgateRouting
+@testable import TollgateShared
+@testable import TollgateFixtures
+@testable import TollgateDialects
+@testable import TollgatePipeline
+@testable import TollgateServer
+@testable import TollgateMock
+@testable import TollgateBench
 
 /// The rules added after reading QQP wrong hits (issue 6): each one with look-alikes it blocks and
 /// paraphrases it keeps. Text written for Tollgate.

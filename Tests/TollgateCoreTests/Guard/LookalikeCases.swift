@@ -1,4 +1,17 @@
-@testable import TollgateCore
+import TollgateCore
+@testable import TollgateBase
+@testable import TollgateHTTPClient
+@testable import TollgateExactCache
+@testable import TollgateSemantic
+@testable import TollgateProviders
+@testable import TollgateRouting
+@testable import TollgateShared
+@testable import TollgateFixtures
+@testable import TollgateDialects
+@testable import TollgatePipeline
+@testable import TollgateServer
+@testable import TollgateMock
+@testable import TollgateBench
 
 /// One labelled prompt pair of the guard's own test set (written for Tollgate; no third-party text).
 struct GuardCase: Sendable, CustomStringConvertible {

@@ -1,0 +1,173 @@
+import Foundation
+
+/// The whole gateway configuration: one YAML file, validated at start (see `ConfigLoader`).
+public struct GatewayConfig: Sendable {
+    /// Where the HTTP server listens.
+    public struct Listen: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 8080
+    }
+
+    /// The semantic layer's settings (used once the semantic cache is on).
+    public struct Semantic: Sendable {
+        public var enabled = true
+        public var embedder = "minilm"
+        public var modelDir = ".models/all-MiniLM-L6-v2"
+        public var threshold: Double?
+        public var maxTurns = 1
+        /// The upstream of the `remote` embedder.
+        public var remote: RemoteEmbedding?
+    }
+
+    /// An OpenAI-compatible embeddings upstream for `embedder: remote`.
+    public struct RemoteEmbedding: Sendable {
+        public var baseURL: String
+        public var model: String
+        public var dimension: Int
+        public var apiKeyEnv: String?
+    }
+
+    /// The optional shared tier.
+    public struct Shared: Sendable {
+        public var kind = "postgres"
+        public var urlEnv = "TOLLGATE_PG_URL"
+        /// How long an LMDB miss may wait for PostgreSQL before it counts as a miss.
+        public var readTimeoutMs = 250
+        /// How long a node waits for another node's in-flight upstream call for the same key.
+        public var waitMs = 10_000
+        /// Copy every other node's entry and vector into this node (needed for semantic hits
+        /// across nodes); false: read other nodes' answers from PostgreSQL on demand, exact only.
+        public var follow = true
+    }
+
+    /// Cache settings.
+    public struct Cache: Sendable {
+        public var ttlSeconds = 86_400
+        /// LMDB map size: the most the cache file may grow to.
+        public var maxBytes = 1 << 30
+        public var semantic = Semantic()
+        public var shared: Shared?
+    }
+
+    /// Request limits and upstream timeouts.
+    public struct Limits: Sendable {
+        public var maxBodyBytes = 4 * 1024 * 1024
+        public var maxMessages = 2048
+        public var upstreamConnectTimeoutMs = 5_000
+        public var upstreamTimeoutMs = 120_000
+    }
+
+    /// How the router ranks candidates.
+    public enum Strategy: String, Sendable, CaseIterable {
+        case cheapest, fastest, weighted
+    }
+
+    public struct Routing: Sendable {
+        public var strategy = Strategy.cheapest
+        /// Consecutive failures that open a provider's circuit breaker.
+        public var breakerFailures = 5
+        /// Seconds an open breaker waits before letting one probe through.
+        public var breakerCooldownSeconds = 30.0
+        /// Output tokens assumed when a request sets no `max_tokens` (for ranking only).
+        public var expectedOutputTokens = 256
+    }
+
+    public var listen = Listen()
+    public var dataDir = ".tollgate"
+    public var cache = Cache()
+    public var limits = Limits()
+    public var routing = Routing()
+    public var providers: [ProviderConfig] = []
+    public var keys: [KeyConfig] = []
+
+    public init() {}
+}
+
+/// What a model can do; a request that needs a capability only goes to models that have it.
+public enum Capability: String, Sendable, CaseIterable, Hashable {
+    case stream, tools, json, vision
+}
+
+/// One upstream provider and the models it serves.
+public struct ProviderConfig: Sendable {
+    /// Wire format of the upstream.
+    public enum Kind: String, Sendable, CaseIterable {
+        case openai, anthropic
+    }
+
+    public var name: String
+    public var kind: Kind
+    /// Base URL; Tollgate appends `/chat/completions` (openai) or `/messages` (anthropic).
+    public var baseURL: String
+    /// Environment variable holding the API key (the key itself is never in the config).
+    public var apiKeyEnv: String?
+    public var models: [ModelConfig]
+    /// Most requests in flight to this provider at once (nil: no limit).
+    public var maxConcurrency: Int?
+    /// Share of traffic under `routing.strategy: weighted`.
+    public var weight = 1.0
+
+    public init(name: String, kind: Kind, baseURL: String, apiKeyEnv: String? = nil, models: [ModelConfig]) {
+        self.name = name
+        self.kind = kind
+        self.baseURL = baseURL
+        self.apiKeyEnv = apiKeyEnv
+        self.models = models
+    }
+
+    /// The endpoint for chat requests: the base URL joined with the kind's path, one slash between.
+    public var chatURL: String {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + (kind == .openai ? "/chat/completions" : "/messages")
+    }
+}
+
+/// A model as one provider serves it, with its prices.
+public struct ModelConfig: Sendable {
+    /// The name clients ask for.
+    public var name: String
+    /// The provider's own id (defaults to `name`).
+    public var upstream: String
+    public var inputUSDPerMTok: Double
+    public var outputUSDPerMTok: Double
+    public var contextWindow: Int
+    public var capabilities: Set<Capability>
+    /// A stricter (or looser) semantic threshold for this model.
+    public var threshold: Double?
+
+    public init(name: String, upstream: String? = nil, inputUSDPerMTok: Double, outputUSDPerMTok: Double,
+                contextWindow: Int = 128_000, capabilities: Set<Capability> = Set(Capability.allCases), threshold: Double? = nil) {
+        self.name = name
+        self.upstream = upstream ?? name
+        self.inputUSDPerMTok = inputUSDPerMTok
+        self.outputUSDPerMTok = outputUSDPerMTok
+        self.contextWindow = contextWindow
+        self.capabilities = capabilities
+        self.threshold = threshold
+    }
+}
+
+/// A client key: who may call, and which tenant's cache they see.
+extension KeyConfig {
+    /// The tenant of every request when no keys are configured (and of fixtures that name none).
+    public static let defaultTenant = "default"
+}
+
+public struct KeyConfig: Sendable {
+    public var keyEnv: String?
+    /// Hex SHA-256 of the key, for keys kept out of the environment.
+    public var keySHA256: String?
+    public var tenant: String
+    public var requestsPerMinute: Int?
+    public var tokensPerMinute: Int?
+    public var usdPerDay: Double?
+    public var admin = false
+
+    public init(keyEnv: String? = nil, keySHA256: String? = nil, tenant: String, admin: Bool = false) {
+        self.keyEnv = keyEnv
+        self.keySHA256 = keySHA256
+        self.tenant = tenant
+        self.admin = admin
+    }
+}

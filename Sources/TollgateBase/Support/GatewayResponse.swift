@@ -1,0 +1,70 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+
+/// A response body written as it is produced (a streamed answer). It must finish the writer.
+public typealias StreamingBody = @Sendable (inout any ResponseBodyWriter) async throws -> Void
+
+/// A response of the request path, independent of the HTTP server (tests drive the gateway
+/// without a socket; the server turns this into a Hummingbird response).
+public struct GatewayResponse: Sendable {
+    public var status: HTTPResponse.Status
+    public var headers: HTTPFields
+    public var body: ByteBuffer
+    /// Set for streamed answers; `body` is then empty.
+    public var stream: StreamingBody?
+
+    public init(status: HTTPResponse.Status = .ok, headers: HTTPFields = [:], body: ByteBuffer, stream: StreamingBody? = nil) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.stream = stream
+    }
+
+    /// Marks a cached answer as found by the semantic layer, with the prompts' similarity.
+    public mutating func markSemantic(_ similarity: Float) {
+        headers[Header.cache] = "semantic-hit"
+        headers[Header.similarity] = String(format: "%.4f", similarity)
+    }
+
+    /// How the answer was obtained, as sent in `x-tollgate-cache`.
+    public var cacheResult: String? { headers[Header.cache] }
+
+    /// Response header names of the contract.
+    public enum Header {
+        public static let cache = HTTPField.Name("x-tollgate-cache")!
+        public static let provider = HTTPField.Name("x-tollgate-provider")!
+        public static let cost = HTTPField.Name("x-tollgate-cost-usd")!
+        public static let saved = HTTPField.Name("x-tollgate-saved-usd")!
+        public static let similarity = HTTPField.Name("x-tollgate-similarity")!
+        public static let requestID = HTTPField.Name("x-request-id")!
+        public static let age = HTTPField.Name("age")!
+    }
+
+    /// An OpenAI-shaped error response.
+    public static func error(_ e: GatewayError, requestID: String? = nil) -> GatewayResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retry = e.retryAfter { headers[.retryAfter] = String(retry) }
+        if let provider = e.provider { headers[Header.provider] = provider }
+        if let requestID { headers[Header.requestID] = requestID }
+        return GatewayResponse(status: e.status, headers: headers, body: ByteBuffer(bytes: e.body))
+    }
+
+    /// A JSON response.
+    public static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> GatewayResponse {
+        GatewayResponse(status: status, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: value.jsonBytes))
+    }
+}
+
+extension Response {
+    /// The Hummingbird response for a pipeline response (streamed or whole).
+    public init(_ r: GatewayResponse) {
+        if let stream = r.stream {
+            self.init(status: r.status, headers: r.headers, body: ResponseBody(stream))
+        } else {
+            self.init(status: r.status, headers: r.headers, body: .init(byteBuffer: r.body))
+        }
+    }
+}

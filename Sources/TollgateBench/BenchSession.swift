@@ -1,0 +1,86 @@
+import Foundation
+import Logging
+import TollgateBase
+import TollgateHTTPClient
+import TollgateMock
+import TollgateExactCache
+import TollgateSemantic
+import TollgatePipeline
+import TollgateFixtures
+
+/// Runs a whole benchmark in this process — the bench upstream, one gateway per run — and writes
+/// its files. `tollgate bench` and the tests share it.
+public enum BenchSession {
+    /// The embedder the config asks for (minilm, hashing or remote); nil when the semantic layer
+    /// is off or the model is missing (the reason is logged).
+    public static func embedder(config: GatewayConfig, logger: Logger) -> (any Embedder)? {
+        let s = config.cache.semantic
+        guard s.enabled else { return nil }
+        switch s.embedder {
+        case "hashing": return HashingEmbedder()
+        case "remote":
+            guard let r = s.remote else { return nil }
+            return RemoteEmbedder(baseURL: r.baseURL, model: r.model, dimension: r.dimension, apiKeyEnv: r.apiKeyEnv)
+        default: return SemanticSetup.loadMiniLM(modelDir: s.modelDir, logger: logger)
+        }
+    }
+
+    /// One run per (threshold, guard) pair, in that order, each from an empty cache. With
+    /// `reuseEmbeddings`, a text is embedded once for the whole sweep (later runs are marked).
+    public static func sweep(workload: [BenchRequest], config: GatewayConfig, embedder: (any Embedder)?, thresholds: [Double?], guards: [Bool],
+                             reuseEmbeddings: Bool, answerTokens: Int, logger: Logger,
+                             progress: (@Sendable (String) -> Void)? = nil) async throws -> (points: [SweepPoint], runner: BenchRunner) {
+        let upstream = BenchUpstream(workload: workload, answerTokens: answerTokens)
+        let running = try await upstream.start(logger: logger)
+        let shared = reuseEmbeddings ? embedder.map { MemoEmbedder($0) as any Embedder } : embedder
+        let runner = BenchRunner(workload: workload, config: config, upstreamURL: running.url, embedder: shared, logger: logger)
+        var points: [SweepPoint] = []
+        do {
+            for t in thresholds {
+                for g in guards {
+                    let label = "threshold \(BenchStats.threshold(t ?? runner.configuredThreshold)), guard \(g ? "on" : "off")"
+                    var run = try await runner.run(threshold: t, guardOn: g, upstream: upstream) { n in progress?("\(label): \(n)/\(workload.count)") }
+                    run.embeddingsReused = reuseEmbeddings && !points.isEmpty && runner.semanticOn
+                    let point = SweepPoint(run: run, summary: BenchSummary(run))
+                    if thresholds.count * guards.count > 1 { progress?(BenchReport.text(run, point.summary)) }
+                    points.append(point)
+                }
+            }
+        } catch {
+            await running.stop()
+            throw error
+        }
+        await running.stop()
+        return (points, runner)
+    }
+
+    /// Writes report.md, report.json, wrong-hits.jsonl and (guard on) guard-refusals.jsonl of a single run into `dir`.
+    public static func writeRun(_ point: SweepPoint, context: BenchContext, to dir: String) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try BenchReport.markdown(point.run, point.summary, context).write(toFile: dir + "/report.md", atomically: true, encoding: .utf8)
+        try (BenchReport.reportJSON(point.run, point.summary, context).jsonString + "\n").write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
+        let wrong = BenchReport.wrongHits(point.run, context).map { $0.jsonString + "\n" }.joined()
+        try wrong.write(toFile: dir + "/wrong-hits.jsonl", atomically: true, encoding: .utf8)
+        if point.run.guardOn {
+            try BenchReport.refusals(point.run, context).map { $0.jsonString + "\n" }.joined().write(toFile: dir + "/guard-refusals.jsonl", atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// Writes report.md, report.json, sweep.svg, one wrong-hits file per run and one guard-refusals file per guard run into `dir`.
+    public static func writeSweep(_ points: [SweepPoint], context: BenchContext, marked: Double, title: String, to dir: String) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try BenchSweepReport.markdown(points, context, marked: marked).write(toFile: dir + "/report.md", atomically: true, encoding: .utf8)
+        try (BenchSweepReport.json(points, context, marked: marked).jsonString + "\n").write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
+        let subtitle = "\(context.requests.count) requests, \(context.classes) classes; \(context.embedder ?? "no embedder"); one empty cache per point; "
+            + String(format: "default threshold %.2f ringed", marked)
+        try SweepPlot.svg(points, title: title, subtitle: subtitle, marked: marked).write(toFile: dir + "/sweep.svg", atomically: true, encoding: .utf8)
+        for p in points {
+            let name = "wrong-hits-\(BenchStats.threshold(p.run.threshold))-\(p.run.guardOn ? "guard" : "alone").jsonl"
+            try BenchReport.wrongHits(p.run, context).map { $0.jsonString + "\n" }.joined().write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+            if p.run.guardOn {
+                let refusals = "guard-refusals-\(BenchStats.threshold(p.run.threshold)).jsonl"
+                try BenchReport.refusals(p.run, context).map { $0.jsonString + "\n" }.joined().write(toFile: dir + "/" + refusals, atomically: true, encoding: .utf8)
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Synchronization
+import TollgateBase
+import TollgateHTTPClient
+import TollgateMock
+import TollgateExactCache
+import TollgateSemantic
+import TollgatePipeline
+import TollgateFixtures
+
+/// An embedder that remembers every vector it computed, for the runs of one sweep: the model is
+/// deterministic, so a text embedded at the first threshold gets the same vector at the next.
+/// Runs that reuse vectors are marked in the report (their embedding times are not real).
+public final class MemoEmbedder: Embedder {
+    let inner: any Embedder
+    let memo = Mutex<[String: [Float]]>([:])
+
+    public init(_ inner: any Embedder) { self.inner = inner }
+
+    public var dimension: Int { inner.dimension }
+    public var name: String { inner.name }
+
+    public func embed(_ text: String) async throws -> [Float] {
+        if let v = memo.withLock({ $0[text] }) { return v }
+        let v = try await inner.embed(text)
+        memo.withLock { $0[text] = v }
+        return v
+    }
+}

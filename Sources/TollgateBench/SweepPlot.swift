@@ -1,0 +1,174 @@
+import Foundation
+import TollgateBase
+import TollgateHTTPClient
+import TollgateMock
+import TollgateExactCache
+import TollgateSemantic
+import TollgatePipeline
+import TollgateFixtures
+
+/// One threshold of a sweep, with or without the guard.
+public struct SweepPoint: Sendable {
+    public let run: BenchRun
+    public let summary: BenchSummary
+
+    public init(run: BenchRun, summary: BenchSummary) {
+        self.run = run
+        self.summary = summary
+    }
+
+    /// Precision of the semantic hits (correct / scored semantic hits).
+    var precision: Double? { summary.semanticCorrectShare.value }
+    var precisionCI: (low: Double, high: Double)? { summary.semanticCorrectShare.wilson }
+    /// Correct hits over achievable requests.
+    var hitRatio: Double? { summary.hitsOfAchievable.value }
+}
+
+/// The sweep plot (sweep.svg), written by hand: precision against hit ratio, and both against the
+/// threshold, for the threshold alone (red) and the threshold with the guard (blue).
+public enum SweepPlot {
+    static let guardColor = "#1f5fa8"
+    static let aloneColor = "#c0392b"
+
+    struct Panel {
+        let x: Double, y: Double, w: Double, h: Double
+        let xr: ClosedRange<Double>, yr: ClosedRange<Double>
+        func px(_ v: Double) -> Double { x + (v - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * w }
+        func py(_ v: Double) -> Double { y + h - (v - yr.lowerBound) / (yr.upperBound - yr.lowerBound) * h }
+    }
+
+    static func f(_ v: Double) -> String { String(format: "%.1f", v) }
+    static func esc(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+    static func text(_ x: Double, _ y: Double, _ s: String, size: Int = 12, anchor: String = "start", weight: String = "normal",
+                     color: String = "#222", rotate: Bool = false) -> String {
+        let r = rotate ? " transform=\"rotate(-90 \(f(x)) \(f(y)))\"" : ""
+        return "<text x=\"\(f(x))\" y=\"\(f(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\" font-weight=\"\(weight)\" fill=\"\(color)\"\(r)>\(esc(s))</text>\n"
+    }
+    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, color: String, width: Double = 1, dash: String? = nil) -> String {
+        "<line x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" stroke=\"\(color)\" stroke-width=\"\(width)\"\(dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")/>\n"
+    }
+    static func polyline(_ pts: [(Double, Double)], color: String, dash: String? = nil) -> String {
+        guard pts.count > 1 else { return "" }
+        let p = pts.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " ")
+        return "<polyline points=\"\(p)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")/>\n"
+    }
+    static func marker(_ x: Double, _ y: Double, color: String, shape: String) -> String {
+        switch shape {
+        case "square": return "<rect x=\"\(f(x - 4))\" y=\"\(f(y - 4))\" width=\"8\" height=\"8\" fill=\"\(color)\"/>\n"
+        case "triangle": return "<polygon points=\"\(f(x)),\(f(y - 5)) \(f(x - 5)),\(f(y + 4)) \(f(x + 5)),\(f(y + 4))\" fill=\"white\" stroke=\"\(color)\" stroke-width=\"1.5\"/>\n"
+        default: return "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"4\" fill=\"\(color)\"/>\n"
+        }
+    }
+
+    /// Frame, grid, ticks and axis titles of a panel.
+    static func axes(_ p: Panel, xTitle: String, yTitle: String, xTicks: [Double], yTicks: [Double]) -> String {
+        var s = "<rect x=\"\(f(p.x))\" y=\"\(f(p.y))\" width=\"\(f(p.w))\" height=\"\(f(p.h))\" fill=\"#fcfcfc\" stroke=\"#888\"/>\n"
+        for t in xTicks {
+            s += line(p.px(t), p.y, p.px(t), p.y + p.h, color: "#e3e3e3")
+            s += text(p.px(t), p.y + p.h + 16, String(format: "%.2f", t), size: 11, anchor: "middle")
+        }
+        for t in yTicks {
+            s += line(p.x, p.py(t), p.x + p.w, p.py(t), color: "#e3e3e3")
+            s += text(p.x - 6, p.py(t) + 4, String(format: "%.2f", t), size: 11, anchor: "end")
+        }
+        s += text(p.x + p.w / 2, p.y + p.h + 36, xTitle, size: 13, anchor: "middle")
+        s += text(p.x - 46, p.y + p.h / 2, yTitle, size: 13, anchor: "middle", rotate: true)
+        return s
+    }
+
+    static func ticks(_ r: ClosedRange<Double>, step: Double) -> [Double] {
+        var out: [Double] = []
+        var t = (r.lowerBound / step - 1e-9).rounded(.up) * step
+        while t <= r.upperBound + 1e-9 { out.append((t * 1000).rounded() / 1000 + 0); t += step }  // + 0: no "-0.00"
+        return out
+    }
+
+    /// The SVG of a sweep; `marked` is the default threshold (ringed and labelled).
+    public static func svg(_ points: [SweepPoint], title: String, subtitle: String, marked: Double) -> String {
+        let guarded = points.filter(\.run.guardOn).sorted { $0.run.threshold < $1.run.threshold }
+        let alone = points.filter { !$0.run.guardOn }.sorted { $0.run.threshold < $1.run.threshold }
+        let thresholds = points.map(\.run.threshold)
+        let tMin = thresholds.min() ?? 0.8, tMax = thresholds.max() ?? 1
+        let precisions = points.compactMap { $0.precisionCI?.low } + points.compactMap(\.precision)
+        let yLow = max(0, ((precisions.min() ?? 0.5) * 10).rounded(.down) / 10)
+        let ratios = points.compactMap(\.hitRatio)
+        let xHigh = min(1, max(0.1, ((ratios.max() ?? 0.5) * 10).rounded(.up) / 10))
+        let xLow = min(xHigh - 0.1, max(0, ((ratios.min() ?? 0) * 10).rounded(.down) / 10 - 0.1))
+        let left = Panel(x: 80, y: 90, w: 440, h: 340, xr: xLow...xHigh, yr: yLow...(1 + (1 - yLow) * 0.06))
+        let tPad = max(0.005, (tMax - tMin) * 0.04)
+        let right = Panel(x: 640, y: 90, w: 440, h: 340, xr: (tMin - tPad)...(tMax + tPad), yr: 0...1.06)
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1140\" height=\"560\" viewBox=\"0 0 1140 560\" font-family=\"Helvetica, Arial, sans-serif\">\n"
+        s += "<rect width=\"1140\" height=\"560\" fill=\"white\"/>\n"
+        s += text(570, 30, title, size: 18, anchor: "middle", weight: "bold")
+        s += text(570, 52, subtitle, size: 12, anchor: "middle", color: "#555")
+
+        // Left: precision against hit ratio.
+        s += text(left.x + left.w / 2, left.y - 12, "Precision vs hit ratio (one point per threshold)", size: 13, anchor: "middle", weight: "bold")
+        s += axes(left, xTitle: "hit ratio: correct hits / achievable requests", yTitle: "precision: correct / semantic hits",
+                  xTicks: ticks(left.xr, step: xHigh - xLow > 0.5 ? 0.1 : 0.05), yTicks: ticks(yLow...1, step: 1 - yLow > 0.5 ? 0.1 : 0.05))
+        if left.yr.contains(0.97) {
+            s += line(left.x, left.py(0.97), left.x + left.w, left.py(0.97), color: "#2e8b57", dash: "2,3")
+            s += text(left.x + 4, left.py(0.97) + 13, "target: wrong ≤ 3 % of semantic hits", size: 10, color: "#2e8b57")
+        }
+        for (curve, color, shape, dash, dy) in [(alone, aloneColor, "square", "6,4", 14.0), (guarded, guardColor, "circle", nil, -8.0)] {
+            let pts = curve.compactMap { p -> (Double, Double, SweepPoint)? in
+                guard let x = p.hitRatio, let y = p.precision else { return nil }
+                return (left.px(x), left.py(y), p)
+            }
+            s += polyline(pts.map { ($0.0, $0.1) }, color: color, dash: dash)
+            var lastLabel: (Double, Double)?
+            for (x, y, p) in pts {
+                if let ci = p.precisionCI { s += line(x, left.py(ci.low), x, left.py(ci.high), color: color, width: 1) }
+                s += marker(x, y, color: color, shape: shape)
+                let isMarked = abs(p.run.threshold - marked) < 1e-9
+                if isMarked { s += "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"9\" fill=\"none\" stroke=\"#111\" stroke-width=\"1.5\"/>\n" }
+                // A threshold is labelled unless its point is close to the last labelled one (the default always is).
+                let far = lastLabel.map { abs($0.0 - x) > 34 || abs($0.1 - y) > 14 } ?? true
+                if isMarked || far {
+                    lastLabel = (x, y)
+                    s += text(x + 6, y + dy, BenchStats.threshold(p.run.threshold) + (isMarked && p.run.guardOn ? " (default)" : ""), size: isMarked ? 11 : 9,
+                              weight: isMarked ? "bold" : "normal", color: color)
+                }
+            }
+        }
+
+        // Right: both against the threshold.
+        s += text(right.x + right.w / 2, right.y - 12, "Precision and hit ratio vs threshold", size: 13, anchor: "middle", weight: "bold")
+        s += axes(right, xTitle: "cosine similarity threshold", yTitle: "ratio", xTicks: ticks(right.xr, step: (tMax - tMin) > 0.1 ? 0.02 : 0.01),
+                  yTicks: ticks(0...1, step: 0.1))
+        s += line(right.px(marked), right.y, right.px(marked), right.y + right.h, color: "#111", width: 1.2, dash: "5,4")
+        s += text(right.px(marked) + 4, right.y + 14, String(format: "default %.2f", marked), size: 11, weight: "bold")
+        for (curve, color, dash) in [(alone, aloneColor, "6,4"), (guarded, guardColor, nil)] {
+            let prec = curve.compactMap { p in p.precision.map { (right.px(p.run.threshold), right.py($0)) } }
+            let hit = curve.compactMap { p in p.hitRatio.map { (right.px(p.run.threshold), right.py($0)) } }
+            s += polyline(prec, color: color, dash: dash)
+            s += polyline(hit, color: color, dash: dash == nil ? "2,3" : "8,3,2,3")
+            for (x, y) in prec { s += marker(x, y, color: color, shape: "circle") }
+            for (x, y) in hit { s += marker(x, y, color: color, shape: "triangle") }
+            // Name the guard's two curves at the end where they are furthest apart.
+            if dash == nil, let p0 = prec.first, let h0 = hit.first, let p1 = prec.last, let h1 = hit.last {
+                let atEnd = abs(p1.1 - h1.1) >= abs(p0.1 - h0.1)
+                let (p, h) = atEnd ? (p1, h1) : (p0, h0)
+                let (dx, anchor) = atEnd ? (-8.0, "end") : (8.0, "start")
+                s += text(p.0 + dx, p.1 + (p.1 > h.1 ? 18 : -10), "precision", size: 11, anchor: anchor, weight: "bold", color: "#444")
+                s += text(h.0 + dx, h.1 + (p.1 > h.1 ? -10 : 18), "hit ratio", size: 11, anchor: anchor, weight: "bold", color: "#444")
+            }
+        }
+
+        // Legend.
+        let ly = 505.0
+        s += line(90, ly, 130, ly, color: guardColor, width: 2) + marker(110, ly, color: guardColor, shape: "circle")
+        s += text(138, ly + 4, "threshold + look-alike guard", size: 12)
+        s += line(340, ly, 380, ly, color: aloneColor, width: 2, dash: "6,4") + marker(360, ly, color: aloneColor, shape: "square")
+        s += text(388, ly + 4, "threshold alone (no guard)", size: 12)
+        s += marker(620, ly, color: "#555", shape: "circle") + text(630, ly + 4, "precision (left: whiskers = 95 % Wilson CI)", size: 12)
+        s += line(900, ly, 930, ly, color: "#555", width: 2, dash: "2,3") + marker(915, ly, color: "#555", shape: "triangle")
+        s += text(938, ly + 4, "hit ratio (right panel)", size: 12)
+        s += text(570, 540, "Precision = correct semantic hits / semantic hits (wrong = an answer cached for another class). "
+                  + "Hit ratio = correct hits / requests whose class was already cached.", size: 10, anchor: "middle", color: "#555")
+        s += "</svg>\n"
+        return s
+    }
+}

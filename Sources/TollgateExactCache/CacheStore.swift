@@ -1,0 +1,38 @@
+import NIOCore
+import TollgateBase
+
+/// The tables a cache store keeps.
+public enum CacheTable: String, Sendable, CaseIterable {
+    /// Exact key → stored answer (`CacheEntry`).
+    case entries
+    /// Raw-body key → exact key (lets a repeated body skip JSON parsing).
+    case aliases
+    /// Exact key → the prompt's vector and namespace (the semantic layer's rows).
+    case vectors
+    /// Small named values of the node itself (the shared tier's fill cursor).
+    case meta
+    /// Exact keys whose answers are not in the shared tier yet (its durable write queue).
+    case outbox
+    /// Stored OpenAI Responses (tenant + id → the response and its conversation), for
+    /// `previous_response_id` and `GET /v1/responses/{id}`.
+    case responses
+}
+
+/// One change in a write batch.
+public enum CacheWrite: Sendable {
+    case put(CacheTable, CacheKey, [UInt8])
+    case delete(CacheTable, CacheKey)
+}
+
+/// Where cache bytes live. LMDB is the embedded implementation; a shared tier on another engine
+/// implements the same protocol, so the request path does not change.
+public protocol CacheStore: Sendable {
+    /// The value under `key`, copied out of the store.
+    func get(_ table: CacheTable, _ key: CacheKey) throws -> ByteBuffer?
+    /// Applies a batch atomically; returns once it is durable (committed).
+    func write(_ batch: [CacheWrite]) async throws
+    /// Visits every entry of a table in key order until `body` returns false.
+    func scan(_ table: CacheTable, _ body: (CacheKey, ByteBuffer) throws -> Bool) throws
+    /// Number of rows in a table.
+    func count(_ table: CacheTable) throws -> Int
+}

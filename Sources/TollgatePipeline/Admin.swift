@@ -1,0 +1,119 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import Synchronization
+import TollgateBase
+import TollgateHTTPClient
+import TollgateExactCache
+import TollgateSemantic
+import TollgateProviders
+import TollgateRouting
+import TollgateShared
+import TollgateFixtures
+import TollgateDialects
+
+/// Per-tenant request accounting for `GET /admin/stats`.
+final class TenantStats: Sendable {
+    struct Counts {
+        var requests = 0, hits = 0, semanticHits = 0, misses = 0, bypasses = 0, errors = 0
+        var savedUSD = 0.0, spentUSD = 0.0
+    }
+
+    private let counts = Mutex<[String: Counts]>([:])
+
+    func record(tenant: String, response: GatewayResponse) {
+        let cache = response.headers[GatewayResponse.Header.cache]
+        let saved = Double(response.headers[GatewayResponse.Header.saved] ?? "") ?? 0
+        let spent = Double(response.headers[GatewayResponse.Header.cost] ?? "") ?? 0
+        counts.withLock { all in
+            var c = all[tenant] ?? Counts()
+            c.requests += 1
+            switch cache {
+            case "hit": c.hits += 1
+            case "semantic-hit": c.semanticHits += 1
+            case "miss": c.misses += 1
+            case "bypass": c.bypasses += 1
+            default: c.errors += 1
+            }
+            c.savedUSD += saved
+            c.spentUSD += spent
+            all[tenant] = c
+        }
+    }
+
+    var snapshot: [String: Counts] { counts.withLock { $0 } }
+}
+
+extension Gateway {
+    /// Admin routes need a key with `admin: true` when keys are configured.
+    func requireAdmin(_ headers: HTTPFields) throws(GatewayError) {
+        guard auth.required else { return }
+        let caller = try auth.caller(for: headers)
+        guard caller.key?.admin == true else {
+            throw GatewayError(status: .forbidden, message: "This route needs an admin key (a key with `admin: true`).", type: "invalid_request_error", code: "admin_required")
+        }
+    }
+
+    /// `GET /admin/stats`: hit ratios, saved and spent dollars and entries, by tenant.
+    public func adminStats(headers: HTTPFields) -> GatewayResponse {
+        do { try requireAdmin(headers) } catch { return .error(error) }
+        var entries: [String: (count: Int, bytes: Int)] = [:]
+        try? exact.store.scan(.entries) { _, value in
+            if let e = CacheEntry(decoding: value) {
+                let t = e.tenant.isEmpty ? Auth.defaultTenant : e.tenant
+                entries[t, default: (0, 0)].count += 1
+                entries[t, default: (0, 0)].bytes += value.readableBytes
+            }
+            return true
+        }
+        let counts = stats.snapshot
+        let tenants = Set(counts.keys).union(entries.keys).sorted()
+        var total = TenantStats.Counts()
+        let rows: [(String, JSONValue)] = tenants.map { t in
+            let c = counts[t] ?? TenantStats.Counts()
+            total.requests += c.requests; total.hits += c.hits; total.semanticHits += c.semanticHits; total.misses += c.misses
+            total.savedUSD += c.savedUSD; total.spentUSD += c.spentUSD
+            return (t, Gateway.statsJSON(c, entries: entries[t]?.count ?? 0, bytes: entries[t]?.bytes ?? 0))
+        }
+        let allEntries = entries.values.reduce(0) { $0 + $1.count }
+        let allBytes = entries.values.reduce(0) { $0 + $1.bytes }
+        return .json(["total": Gateway.statsJSON(total, entries: allEntries, bytes: allBytes), "tenants": .object(rows),
+                      "semantic_vectors": .int(semantic?.index.count ?? 0), "offline_fixtures": .int(offline?.count ?? 0)])
+    }
+
+    static func statsJSON(_ c: TenantStats.Counts, entries: Int, bytes: Int) -> JSONValue {
+        let answered = c.hits + c.semanticHits + c.misses
+        return ["requests": .int(c.requests), "hits": .int(c.hits), "semantic_hits": .int(c.semanticHits), "misses": .int(c.misses),
+                "bypasses": .int(c.bypasses), "errors": .int(c.errors),
+                "hit_ratio": .number(answered == 0 ? "0" : String(format: "%.4f", Double(c.hits + c.semanticHits) / Double(answered))),
+                "saved_usd": .number(Money.format(c.savedUSD)), "spent_usd": .number(Money.format(c.spentUSD)),
+                "entries": .int(entries), "bytes": .int(bytes)]
+    }
+
+    /// `POST /admin/cache/purge` with `{"all": true}`, `{"tenant": T}` and/or `{"model": M}`.
+    public func adminPurge(body: ByteBuffer, headers: HTTPFields) async -> GatewayResponse {
+        do {
+            try requireAdmin(headers)
+            let json = (try? JSONValue.parse(body.readableBytesView)) ?? .object([])
+            let tenant = json["tenant"]?.stringValue
+            let model = json["model"]?.stringValue
+            guard tenant != nil || model != nil || json["all"]?.boolValue == true else {
+                throw GatewayError.invalidRequest("Say what to purge: {\"all\": true}, {\"tenant\": \"…\"} or {\"model\": \"…\"}.", param: "all")
+            }
+            let removed = try await purge(tenant: tenant, model: model)
+            return .json(["purged": .int(removed)])
+        } catch let e as GatewayError {
+            return .error(e)
+        } catch {
+            return .error(GatewayError(status: .internalServerError, message: "Purge failed: \(error)", type: "server_error"))
+        }
+    }
+
+    /// Removes the matching entries from both layers; returns how many.
+    public func purge(tenant: String?, model: String?) async throws -> Int {
+        let keys = try await exact.purge { e in (tenant.map { $0 == (e.tenant.isEmpty ? Auth.defaultTenant : e.tenant) } ?? true) && (model.map { $0 == e.model } ?? true) }
+        try await semantic?.remove(keys)
+        await shared?.purge(keys: keys)
+        return keys.count
+    }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import Logging
+import Synchronization
+import TollgateBase
+import TollgateProviders
+
+/// One (provider, model) pair that could answer a request, with its estimated cost.
+public struct Candidate: Sendable, CustomStringConvertible {
+    public let provider: ProviderConfig
+    public let model: ModelConfig
+    public let estimatedCostUSD: Double
+    var id: String { "\(provider.name)/\(model.name)" }
+    public var description: String { "\(id) (~$\(Money.format(estimatedCostUSD)))" }
+}
+
+/// Picks the cheapest capable provider and falls back to the next on failure.
+///
+/// Candidates: every (provider, model) serving the requested name (every model for `auto`),
+/// minus those lacking a capability the request needs or whose context window is too small.
+/// Ranked by estimated cost (prompt tokens × input price + expected output × output price);
+/// equal costs share the load (fewest in flight, then round robin). Connect errors, timeouts,
+/// 429 and 5xx move on to the next candidate (429's `Retry-After` cools the provider down);
+/// other 4xx go back to the client unchanged.
+public final class ProviderRouter: Sendable {
+    public let providers: [ProviderConfig]
+    let expectedOutputTokens: Int
+    let strategy: GatewayConfig.Strategy
+    let health: ProviderHealth
+    let logger: Logger
+    private let turn = Mutex(0)
+
+    /// How long a provider rests after a 429 that gave no `Retry-After`.
+    static let defaultCooldown: TimeInterval = 1
+
+    public init(providers: [ProviderConfig], expectedOutputTokens: Int = 256, strategy: GatewayConfig.Strategy = .cheapest,
+                breakerFailures: Int = 5, breakerCooldownSeconds: Double = 30, logger: Logger = Logger(label: "tollgate.router")) {
+        self.providers = providers
+        self.expectedOutputTokens = expectedOutputTokens
+        self.strategy = strategy
+        self.health = ProviderHealth(failureThreshold: breakerFailures, cooldown: breakerCooldownSeconds)
+        self.logger = logger
+    }
+
+    /// Every model name clients may ask for, plus `auto`.
+    public var modelNames: [String] {
+        var seen = Set<String>()
+        var names: [String] = []
+        for p in providers { for m in p.models where seen.insert(m.name).inserted { names.append(m.name) } }
+        return names + ["auto"]
+    }
+
+    /// Whether any provider serves `name` (or `auto`).
+    public func serves(_ name: String) -> Bool {
+        name == "auto" || providers.contains { $0.models.contains { $0.name == name } }
+    }
+
+    /// The capable candidates, cheapest first. Throws 404 for an unknown model and 400 when no
+    /// candidate has what the request needs.
+    public func candidates(for request: ChatRequest) throws(GatewayError) -> [Candidate] {
+        let named = providers.flatMap { p in p.models.filter { request.model == "auto" || $0.name == request.model }.map { (p, $0) } }
+        guard !named.isEmpty else { throw .modelNotFound(request.model) }
+        let missing = request.needs.filter { need in !named.contains { $0.1.capabilities.contains(need) } }
+        if let need = missing.sorted(by: { $0.rawValue < $1.rawValue }).first {
+            let param: String = switch need {
+            case .tools: "tools"
+            case .json: "response_format"
+            case .vision: "messages"
+            case .stream: "stream"
+            }
+            throw .invalidRequest("No provider of `\(request.model)` supports \(need.rawValue); the request needs it.", param: param, code: "unsupported_capability")
+        }
+        let capable = named.filter { request.needs.isSubset(of: $0.1.capabilities) }
+        let needed = request.estimatedPromptTokens + (request.maxTokens ?? 0)
+        let fitting = capable.filter { needed <= $0.1.contextWindow }
+        guard !fitting.isEmpty else {
+            let largest = capable.map(\.1.contextWindow).max() ?? 0
+            if let max = request.maxTokens, max > largest {
+                throw .invalidRequest("max_tokens is too large: \(max). The largest context window of `\(request.model)` is \(largest) tokens.",
+                                      param: "max_tokens", code: "context_length_exceeded")
+            }
+            throw .invalidRequest("This request needs about \(needed) tokens (prompt plus max_tokens), more than the largest context window of `\(request.model)` (\(largest) tokens).",
+                                  param: "messages", code: "context_length_exceeded")
+        }
+        let output = request.maxTokens.map { min($0, expectedOutputTokens) } ?? expectedOutputTokens
+        let all = fitting.map { p, m in
+            Candidate(provider: p, model: m, estimatedCostUSD: Money.cost(promptTokens: request.estimatedPromptTokens, completionTokens: output,
+                                                                          inputPerMTok: m.inputUSDPerMTok, outputPerMTok: m.outputUSDPerMTok))
+        }
+        let cheapestFirst = balance(all.sorted { $0.estimatedCostUSD < $1.estimatedCostUSD })
+        switch strategy {
+        case .cheapest: return cheapestFirst
+        case .fastest:
+            // Lowest recent latency first; providers not measured yet go first so they get measured.
+            let latency = Dictionary(uniqueKeysWithValues: Set(cheapestFirst.map(\.provider.name)).map { ($0, health.latency($0) ?? -1) })
+            return cheapestFirst.enumerated().sorted { a, b in
+                let la = latency[a.element.provider.name]!, lb = latency[b.element.provider.name]!
+                return la != lb ? la < lb : a.offset < b.offset
+            }.map(\.element)
+        case .weighted:
+            // A weighted random order (Efraimidis–Spirakis): traffic splits in proportion to weight.
+            return cheapestFirst.map { c -> (Candidate, Double) in
+                let w = max(c.provider.weight, 1e-9)
+                return (c, pow(Double.random(in: Double.ulpOfOne..<1), 1 / w))
+            }.sorted { $0.1 > $1.1 }.map(\.0)
+        }
+    }
+
+    /// Within groups of equal cost: fewest in flight first, then rotate so equals take turns.
+    func balance(_ sorted: [Candidate]) -> [Candidate] {
+        var result: [Candidate] = []
+        var i = 0
+        let turn = self.turn.withLock { t -> Int in
+            t &+= 1
+            return t
+        }
+        let inFlight = Dictionary(uniqueKeysWithValues: Set(sorted.map(\.provider.name)).map { ($0, health.inFlight($0)) })
+        while i < sorted.count {
+            var j = i + 1
+            while j < sorted.count, ProviderRouter.sameCost(sorted[i].estimatedCostUSD, sorted[j].estimatedCostUSD) { j += 1 }
+            var group = Array(sorted[i..<j])
+            if group.count > 1 {
+                let shift = turn % group.count
+                group = Array(group[shift...] + group[..<shift])
+                group = group.enumerated().sorted { a, b in
+                    let fa = inFlight[a.element.provider.name] ?? 0, fb = inFlight[b.element.provider.name] ?? 0
+                    return fa != fb ? fa < fb : a.offset < b.offset
+                }.map(\.element)
+            }
+            result += group
+            i = j
+        }
+        return result
+    }
+
+    static func sameCost(_ a: Double, _ b: Double) -> Bool {
+        abs(a - b) <= max(abs(a), abs(b)) * 1e-9
+    }
+
+    /// Calls the candidates in order until one answers. Returns the answer and who gave it.
+    /// For a stream, `call` returns once the first chunk is in hand: fallback happens before
+    /// anything reaches the client.
+    public func route<Answer>(_ request: ChatRequest, requestID: String = "",
+                              call: (Candidate) async throws(UpstreamFailure) -> Answer) async throws(GatewayError) -> (Candidate, Answer) {
+        let ranked = try candidates(for: request)
+        logger.debug("route", metadata: [
+            "request_id": "\(requestID)", "model": "\(request.model)", "strategy": "\(strategy.rawValue)", "needs": "\(request.needs.map(\.rawValue).sorted())",
+            "prompt_tokens_est": "\(request.estimatedPromptTokens)", "order": "\(ranked.map(\.description).joined(separator: " > "))",
+        ])
+        var lastFailure: UpstreamFailure?
+        var skipped: [ProviderHealth.Unavailable] = []
+        for candidate in ranked {
+            let name = candidate.provider.name
+            if let reason = health.acquire(name, maxConcurrency: candidate.provider.maxConcurrency) {
+                skipped.append(reason)
+                logger.debug("provider skipped", metadata: ["request_id": "\(requestID)", "provider": "\(name)", "reason": "\(reason)"])
+                continue
+            }
+            let started = Date()
+            do {
+                let answer = try await call(candidate)
+                health.release(name, success: true, latency: Date().timeIntervalSince(started))
+                return (candidate, answer)
+            } catch {
+                lastFailure = error
+                logger.warning("upstream failed", metadata: ["request_id": "\(requestID)", "provider": "\(name)", "error": "\(error)",
+                                                            "fallback": "\(error.allowsFallback)"])
+                switch error {
+                case .client(let status, let body):
+                    health.release(name, success: nil, latency: nil)
+                    var e = GatewayError(status: .init(code: status), message: "", type: "invalid_request_error")
+                    e.rawBody = ProviderRouter.openAIShaped(body, status: status)
+                    e.provider = name
+                    throw e
+                case .rateLimited(let after, _):
+                    health.release(name, success: nil, latency: nil, rateLimitedFor: after.map(TimeInterval.init) ?? ProviderRouter.defaultCooldown)
+                default:
+                    health.release(name, success: false, latency: nil)
+                }
+            }
+        }
+        if let lastFailure { throw ProviderRouter.gatewayError(for: lastFailure, model: request.model) }
+        // Nothing was tried: every candidate was cooling down, open or full.
+        let now = Date()
+        func wait(_ until: Date) -> Int { max(1, Int(until.timeIntervalSince(now).rounded(.up))) }
+        let cooling = skipped.compactMap { if case .cooling(let u) = $0 { return u } else { return nil } }.min()
+        let open = skipped.compactMap { if case .breakerOpen(let u) = $0 { return u } else { return nil } }.min()
+        if let cooling, open == nil || cooling <= open! {
+            throw .unavailable("Every provider of `\(request.model)` is rate limited; retry in \(wait(cooling)) s.", code: "upstream_rate_limited", retryAfter: wait(cooling))
+        }
+        if let open {
+            throw .unavailable("Every provider of `\(request.model)` is failing (circuit breaker open); retry in \(wait(open)) s.", code: "upstream_unavailable", retryAfter: wait(open))
+        }
+        throw .unavailable("Every provider of `\(request.model)` is at its max_concurrency; retry shortly.", code: "upstream_busy", retryAfter: 1)
+    }
+
+    /// The client-facing error after every candidate failed.
+    package static func gatewayError(for failure: UpstreamFailure, model: String) -> GatewayError {
+        switch failure {
+        case .timeout(let m): return .gatewayTimeout("No provider of `\(model)` answered in time (last: \(m)).")
+        case .rateLimited(let after, _):
+            return .unavailable("Every provider of `\(model)` is rate limited.", code: "upstream_rate_limited", retryAfter: after ?? Int(defaultCooldown))
+        case .connect(let m): return .badGateway("No provider of `\(model)` could be reached (last: \(m)).", code: "upstream_unreachable")
+        case .server(_, let m): return .badGateway("Every provider of `\(model)` failed (last: \(m)).")
+        case .badResponse(let m): return .badGateway("The upstream answer was incomplete (\(m)).", code: "upstream_bad_response")
+        case .client(let s, _): return GatewayError(status: .init(code: s), message: "upstream rejected the request", type: "invalid_request_error")
+        }
+    }
+
+    /// An upstream 4xx body as an OpenAI error: kept when it already is one, wrapped otherwise.
+    package static func openAIShaped(_ body: [UInt8], status: Int) -> [UInt8] {
+        if let json = try? JSONValue.parse(body), json["error"]?["message"] != nil { return body }
+        let text = String(decoding: body.prefix(1000), as: UTF8.self)
+        let error: JSONValue = ["message": .string("The upstream rejected the request (HTTP \(status)): \(text)"), "type": "invalid_request_error", "param": nil, "code": nil]
+        return JSONValue.object([("error", error)]).jsonBytes
+    }
+}

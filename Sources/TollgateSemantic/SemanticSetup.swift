@@ -1,0 +1,48 @@
+import Foundation
+import Logging
+import TollgateBase
+import TollgateExactCache
+import TollgateHTTPClient
+
+/// Builds the semantic layer the config asks for, or explains why it is off.
+public enum SemanticSetup {
+    /// The semantic cache for `config`, with its vectors loaded from `store`; nil (and one log
+    /// line saying why, and how to fix it) when the layer is off or its embedder is unavailable.
+    public static func make(config: GatewayConfig, store: any CacheStore, logger: Logger) -> SemanticCache? {
+        let s = config.cache.semantic
+        guard s.enabled else { return nil }
+        let embedder: any Embedder
+        switch s.embedder {
+        case "hashing":
+            embedder = HashingEmbedder()
+        case "remote":
+            guard let r = s.remote else { return nil }
+            embedder = RemoteEmbedder(baseURL: r.baseURL, model: r.model, dimension: r.dimension, apiKeyEnv: r.apiKeyEnv)
+        default:
+            guard let minilm = loadMiniLM(modelDir: s.modelDir, logger: logger) else { return nil }
+            embedder = minilm
+        }
+        let cache = SemanticCache(embedder: embedder, store: store, maxTurns: s.maxTurns, logger: logger)
+        do {
+            let n = try cache.load()
+            logger.info("semantic cache on (\(embedder.name)); \(n) cached prompts loaded")
+        } catch {
+            logger.warning("semantic cache: could not load stored vectors: \(error)")
+        }
+        return cache
+    }
+
+    package static func loadMiniLM(modelDir: String, logger: Logger) -> (any Embedder)? {
+        let url = URL(fileURLWithPath: modelDir)
+        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("model.safetensors").path) else {
+            logger.notice("semantic cache off: no all-MiniLM-L6-v2 model in \(modelDir); serving the exact layer only. Run `make model` to fetch it (or set cache.semantic.model_dir).")
+            return nil
+        }
+        do {
+            return try MiniLMEmbedder(modelDirectory: url)
+        } catch {
+            logger.error("semantic cache off: cannot load the model in \(modelDir): \(error)")
+            return nil
+        }
+    }
+}
