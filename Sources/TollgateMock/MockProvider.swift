@@ -275,7 +275,11 @@ public struct MockProvider: Sendable {
         let tools = json["tools"]?.arrayValue ?? []
         var content: JSONValue = [["type": "text", "text": .string(text)]]
         var stop = "end_turn"
-        if let name = tools.first?["name"], !answersTool, json["tool_choice"]?["type"]?.stringValue != "none" {
+        if let forced = json["tool_choice"]?["name"]?.stringValue, let tool = tools.first(where: { $0["name"]?.stringValue == forced }) {
+            // A forced tool (how structured output is asked of Messages): input that fits its schema.
+            content = [["type": "tool_use", "id": .string("toolu_\(digest)"), "name": .string(forced), "input": schemaInstance(tool["input_schema"] ?? .object([]), text: text)]]
+            stop = "tool_use"
+        } else if let name = tools.first?["name"], !answersTool, json["tool_choice"]?["type"]?.stringValue != "none" {
             content = [["type": "tool_use", "id": .string("toolu_\(digest)"), "name": name, "input": ["input": .string(prompt)]]]
             stop = "tool_use"
         }

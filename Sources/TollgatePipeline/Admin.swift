@@ -41,6 +41,11 @@ final class TenantStats: Sendable {
         }
     }
 
+    /// Adds spend known only after the response went out (a streamed miss's cost).
+    func addSpent(tenant: String, usd: Double) {
+        counts.withLock { $0[tenant, default: Counts()].spentUSD += usd }
+    }
+
     var snapshot: [String: Counts] { counts.withLock { $0 } }
 }
 
@@ -72,6 +77,7 @@ extension Gateway {
         let rows: [(String, JSONValue)] = tenants.map { t in
             let c = counts[t] ?? TenantStats.Counts()
             total.requests += c.requests; total.hits += c.hits; total.semanticHits += c.semanticHits; total.misses += c.misses
+            total.bypasses += c.bypasses; total.errors += c.errors
             total.savedUSD += c.savedUSD; total.spentUSD += c.spentUSD
             return (t, Gateway.statsJSON(c, entries: entries[t]?.count ?? 0, bytes: entries[t]?.bytes ?? 0))
         }

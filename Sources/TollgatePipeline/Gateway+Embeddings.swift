@@ -16,8 +16,16 @@ extension Gateway {
     /// The model name answered by the local embedder.
     public static let localEmbeddingModel = "all-MiniLM-L6-v2"
 
+    /// OpenAI's limits on one embeddings request.
+    public enum EmbeddingLimits {
+        public static let inputs = 2048
+        public static let tokensPerInput = 8192
+        public static let tokensPerRequest = 300_000
+    }
+
     /// `POST /v1/embeddings`: `all-MiniLM-L6-v2` is answered by the local model; other names go
-    /// to the providers serving them (OpenAI-compatible `/embeddings`), through the exact cache.
+    /// to the providers serving them (OpenAI-compatible `/embeddings`) through the router and the
+    /// exact cache. Admission, key limits and stats are the same as for chat.
     public func embeddings(body: ByteBuffer, headers: HTTPFields, requestID: String) async -> GatewayResponse {
         var response: GatewayResponse
         do {
@@ -26,11 +34,13 @@ extension Gateway {
             response = .error(error, requestID: requestID)
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
+        if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) { stats.record(tenant: tenant, response: response) }
         return response
     }
 
     private func embeddingsPath(body: ByteBuffer, headers: HTTPFields, requestID: String) async throws(GatewayError) -> GatewayResponse {
-        let tenant = try auth.tenant(for: headers)
+        let caller = try auth.caller(for: headers)
+        if let key = caller.key, let id = caller.keyID { try limits.admitRequest(key, id: id) }
         let directives = try CacheDirectives(headers: headers)
         let json: JSONValue
         do { json = try JSONValue.parse(body.readableBytesView) } catch {
@@ -41,6 +51,7 @@ extension Gateway {
             throw .invalidRequest("Missing required parameter: 'model'.", param: "model", code: "missing_required_parameter")
         }
         let inputs: [String]
+        var estimated = 0
         switch json["input"] {
         case .string(let s)?: inputs = [s]
         case .array(let items)? where !items.isEmpty && items.allSatisfy({ $0.stringValue != nil }): inputs = items.compactMap(\.stringValue)
@@ -49,6 +60,8 @@ extension Gateway {
                 throw .invalidRequest("Token-id input is not supported by the local all-MiniLM-L6-v2 model; send text.", param: "input", code: "invalid_value")
             }
             inputs = []
+            try Gateway.checkCount(items.count)
+            estimated = items.reduce(0) { $0 + ($1.arrayValue?.count ?? 1) }
         case nil, .null?: throw .invalidRequest("Missing required parameter: 'input'.", param: "input", code: "missing_required_parameter")
         default: throw .invalidRequest("Invalid 'input': expected a string or a non-empty array of strings.", param: "input", code: "invalid_type")
         }
@@ -56,74 +69,124 @@ extension Gateway {
         guard format == "float" || format == "base64" else {
             throw .invalidRequest("Invalid 'encoding_format': expected 'float' or 'base64'.", param: "encoding_format", code: "invalid_value")
         }
-        if model == Gateway.localEmbeddingModel {
-            guard let embedder = semantic?.embedder as? MiniLMEmbedder else {
-                throw .unavailable("The local all-MiniLM-L6-v2 model is not loaded; run `make model` and restart.", code: "model_not_loaded")
+        // Every text input is bounded before any model or upstream work (OpenAI's limits).
+        var textTokens = 0
+        if !inputs.isEmpty {
+            try Gateway.checkCount(inputs.count)
+            for (i, text) in inputs.enumerated() {
+                let t = Tokens.estimate(text)
+                guard t <= EmbeddingLimits.tokensPerInput else {
+                    throw .invalidRequest("input[\(i)] is about \(t) tokens; the limit is \(EmbeddingLimits.tokensPerInput) tokens an input.", param: "input", code: "invalid_value")
+                }
+                textTokens += t
             }
-            if let d = json["dimensions"]?.intValue, d != embedder.dimension {
-                throw .invalidRequest("all-MiniLM-L6-v2 gives \(embedder.dimension) dimensions; 'dimensions' cannot change that.", param: "dimensions", code: "invalid_value")
+            guard textTokens <= EmbeddingLimits.tokensPerRequest else {
+                throw .invalidRequest("The inputs are about \(textTokens) tokens together; the limit is \(EmbeddingLimits.tokensPerRequest) tokens a request.", param: "input", code: "invalid_value")
             }
-            var tokens = 0
-            let data: [JSONValue] = inputs.enumerated().map { i, text in
-                tokens += embedder.tokenize(text).count
-                let v = embedder.embed(text)
-                let value: JSONValue = format == "base64"
-                    ? .string(v.withUnsafeBytes { Data($0).base64EncodedString() })
-                    : .array(v.map { .number("\($0)") })
-                return ["object": "embedding", "index": .int(i), "embedding": value]
-            }
-            var r = GatewayResponse.json(["object": "list", "data": .array(data), "model": .string(model),
-                                          "usage": ["prompt_tokens": .int(tokens), "total_tokens": .int(tokens)]])
-            r.headers[GatewayResponse.Header.cache] = "bypass"
-            r.headers[GatewayResponse.Header.provider] = "local"
-            r.headers[GatewayResponse.Header.cost] = "0.000000"
-            return r
         }
-        return try await upstreamEmbeddings(json, model: model, tenant: tenant, directives: directives, requestID: requestID)
+        if !inputs.isEmpty { estimated = textTokens }
+        if model == Gateway.localEmbeddingModel {
+            return try await localEmbeddings(inputs, model: model, format: format, dimensions: json["dimensions"])
+        }
+        return try await upstreamEmbeddings(json, model: model, caller: caller, estimatedTokens: estimated, directives: directives, requestID: requestID)
     }
 
-    /// Embeddings from a provider, exact-cached like chat answers.
-    private func upstreamEmbeddings(_ json: JSONValue, model: String, tenant: String, directives: CacheDirectives, requestID: String) async throws(GatewayError) -> GatewayResponse {
-        let served = config.providers.flatMap { p in p.models.filter { $0.name == model }.map { (p, $0) } }.filter { $0.0.kind == .openai }
-        guard !served.isEmpty else { throw .modelNotFound(model) }
+    static func checkCount(_ n: Int) throws(GatewayError) {
+        guard n <= EmbeddingLimits.inputs else {
+            throw .invalidRequest("'input' has \(n) items; the limit is \(EmbeddingLimits.inputs).", param: "input", code: "array_above_max_length")
+        }
+    }
+
+    /// The local model: one input at a time, yielding between them so that a large batch shares
+    /// the cores with other requests, and stopping when the client has gone (task cancelled).
+    private func localEmbeddings(_ inputs: [String], model: String, format: String, dimensions: JSONValue?) async throws(GatewayError) -> GatewayResponse {
+        guard let embedder = semantic?.embedder as? MiniLMEmbedder else {
+            throw .unavailable("The local all-MiniLM-L6-v2 model is not loaded; run `make model` and restart.", code: "model_not_loaded")
+        }
+        if let d = dimensions?.intValue, d != embedder.dimension {
+            throw .invalidRequest("all-MiniLM-L6-v2 gives \(embedder.dimension) dimensions; 'dimensions' cannot change that.", param: "dimensions", code: "invalid_value")
+        }
+        var tokens = 0
+        var data: [JSONValue] = []
+        data.reserveCapacity(inputs.count)
+        for (i, text) in inputs.enumerated() {
+            if i > 0 { await Task.yield() }
+            if Task.isCancelled { throw GatewayError(status: .init(code: 499), message: "The client closed the request.", type: "invalid_request_error", code: "client_closed") }
+            let ids = embedder.tokenize(text)
+            tokens += ids.count
+            let v = (try? embedder.embed(tokenIDs: ids)) ?? embedder.embed(text)
+            let value: JSONValue = format == "base64"
+                ? .string(v.withUnsafeBytes { Data($0).base64EncodedString() })
+                : .array(v.map { .number("\($0)") })
+            data.append(["object": "embedding", "index": .int(i), "embedding": value])
+        }
+        var r = GatewayResponse.json(["object": "list", "data": .array(data), "model": .string(model),
+                                      "usage": ["prompt_tokens": .int(tokens), "total_tokens": .int(tokens)]])
+        r.headers[GatewayResponse.Header.cache] = "bypass"
+        r.headers[GatewayResponse.Header.provider] = "local"
+        r.headers[GatewayResponse.Header.cost] = "0.000000"
+        return r
+    }
+
+    /// Embeddings from a provider, exact-cached like chat answers, through the router (breakers,
+    /// health, `max_concurrency`) and the key's upstream limits.
+    private func upstreamEmbeddings(_ json: JSONValue, model: String, caller: Auth.Caller, estimatedTokens: Int, directives: CacheDirectives,
+                                    requestID: String) async throws(GatewayError) -> GatewayResponse {
+        let ranked = try router.embeddingCandidates(model: model, estimatedTokens: estimatedTokens)
         guard offline == nil else {
             throw .unavailable("Offline mode: embeddings from `\(model)` need a provider; use all-MiniLM-L6-v2 offline.", code: "offline_no_fixture")
         }
+        let tenant = caller.tenant
         let key = CacheKey.exact(endpoint: Gateway.embeddingsEndpoint, tenant: tenant, body: json)
         let freshness = Freshness(ttlSeconds: config.cache.ttlSeconds, maxAgeSeconds: directives.maxAge)
         if directives.lookup, let entry = exact.lookup(key, freshness: freshness) { return hit(entry) }
-        var lastFailure: UpstreamFailure = .connect("no provider")
-        for (provider, m) in served.sorted(by: { $0.1.inputUSDPerMTok < $1.1.inputUSDPerMTok }) {
-            var base = provider.baseURL
-            while base.hasSuffix("/") { base.removeLast() }
-            var headers: [(String, String)] = [("Content-Type", "application/json")]
-            if let env = provider.apiKeyEnv, let k = ProcessInfo.processInfo.environment[env] { headers.append(("Authorization", "Bearer \(k)")) }
-            let request = UpstreamHTTPRequest(url: base + "/embeddings", headers: headers, body: json.setting("model", .string(m.upstream)).jsonBytes,
-                                              connectTimeoutMs: config.limits.upstreamConnectTimeoutMs, timeoutMs: config.limits.upstreamTimeoutMs)
-            let reply: UpstreamHTTPResponse
-            do { reply = try await CurlClient.shared.send(request) } catch { lastFailure = OpenAIProvider.classify(error); continue }
-            guard reply.status == 200, let answer = try? JSONValue.parse(reply.body), answer["data"]?.arrayValue != nil else {
-                if (400..<500).contains(reply.status) && reply.status != 429 {
-                    var e = GatewayError(status: .init(code: reply.status), message: "", type: "invalid_request_error")
-                    e.rawBody = ProviderRouter.openAIShaped(reply.body, status: reply.status)
-                    throw e
-                }
-                lastFailure = .server(status: reply.status, "\(provider.name) answered \(reply.status)")
-                continue
-            }
-            let tokens = answer["usage"]?["prompt_tokens"]?.countValue ?? 0
-            let cost = Money.cost(promptTokens: tokens, completionTokens: 0, inputPerMTok: m.inputUSDPerMTok, outputPerMTok: 0)
-            let bytes = ByteBuffer(bytes: reply.body)
-            if directives.store {
-                await exact.store(CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: tokens, completionTokens: 0, provider: provider.name,
-                                             model: m.upstream, tenant: tenant, request: json.canonicalBytes, body: bytes), key: key, alias: nil)
-            }
-            var out: HTTPFields = [.contentType: "application/json"]
-            out[GatewayResponse.Header.cache] = directives.lookup ? "miss" : "bypass"
-            out[GatewayResponse.Header.provider] = provider.name
-            out[GatewayResponse.Header.cost] = Money.format(cost)
-            return GatewayResponse(headers: out, body: bytes)
+        if let key = caller.key, let id = caller.keyID { try limits.admitUpstream(key, id: id, estimatedTokens: estimatedTokens) }
+        let settle: @Sendable (Int, Double) -> Void = { [limits] tokens, cost in
+            if let key = caller.key, let id = caller.keyID { limits.settle(key, id: id, estimatedTokens: estimatedTokens, actualTokens: tokens, costUSD: cost) }
         }
-        throw ProviderRouter.gatewayError(for: lastFailure, model: model)
+        let curl = self.curl
+        let limits = config.limits
+        let started = ContinuousClock.now
+        let candidate: Candidate
+        let reply: UpstreamHTTPResponse
+        do {
+            (candidate, reply) = try await router.route(ranked, model: model, requestID: requestID) { c throws(UpstreamFailure) in
+                var base = c.provider.baseURL
+                while base.hasSuffix("/") { base.removeLast() }
+                var headers: [(String, String)] = [("Content-Type", "application/json")]
+                if let env = c.provider.apiKeyEnv, let k = ProcessInfo.processInfo.environment[env] { headers.append(("Authorization", "Bearer \(k)")) }
+                let request = UpstreamHTTPRequest(url: base + "/embeddings", headers: headers, body: json.setting("model", .string(c.model.upstream)).jsonBytes,
+                                                  connectTimeoutMs: limits.upstreamConnectTimeoutMs, timeoutMs: limits.upstreamTimeoutMs)
+                let reply: UpstreamHTTPResponse
+                do { reply = try await curl.send(request) } catch { throw OpenAIProvider.classify(error) }
+                switch reply.status {
+                case 200 where (try? JSONValue.parse(reply.body))?["data"]?.arrayValue != nil: return reply
+                case 200: throw .badResponse("\(c.provider.name): the embeddings answer has no data")
+                case 429: throw .rateLimited(retryAfter: reply.headers["retry-after"].flatMap { Int($0) }, "\(c.provider.name) answered 429")
+                case 400..<500: throw .client(status: reply.status, body: reply.body)
+                default: throw .server(status: reply.status, "\(c.provider.name) answered \(reply.status)")
+                }
+            }
+        } catch {
+            settle(0, 0)
+            throw error
+        }
+        let answer = (try? JSONValue.parse(reply.body)) ?? .null
+        let tokens = answer["usage"]?["prompt_tokens"]?.countValue ?? estimatedTokens
+        let cost = Money.cost(promptTokens: tokens, completionTokens: 0, inputPerMTok: candidate.model.inputUSDPerMTok, outputPerMTok: 0)
+        settle(tokens, cost)
+        let elapsed = ContinuousClock.now - started
+        Observability.upstream(provider: candidate.provider.name, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                               promptTokens: tokens, completionTokens: 0, costUSD: cost)
+        let bytes = ByteBuffer(bytes: reply.body)
+        if directives.store {
+            await exact.store(CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: tokens, completionTokens: 0, provider: candidate.provider.name,
+                                         model: candidate.model.upstream, tenant: tenant, request: json.canonicalBytes, body: bytes), key: key, alias: nil)
+        }
+        var out: HTTPFields = [.contentType: "application/json"]
+        out[GatewayResponse.Header.cache] = directives.lookup ? "miss" : "bypass"
+        out[GatewayResponse.Header.provider] = candidate.provider.name
+        out[GatewayResponse.Header.cost] = Money.format(cost)
+        return GatewayResponse(headers: out, body: bytes)
     }
 }

@@ -33,9 +33,11 @@ extension Gateway {
     /// A streamed miss: forward the upstream's chunks as they arrive (in the asking dialect),
     /// assemble the answer, and store it only if the stream ended cleanly. A client that goes
     /// away stops the upstream.
-    func streamMiss(_ ex: Exchange) async throws(GatewayError) -> GatewayResponse {
+    /// `end` is called once when the stream is over, with whether its answer was stored.
+    func streamMiss(_ ex: Exchange, end: @escaping @Sendable (Bool) -> Void = { _ in }) async throws(GatewayError) -> GatewayResponse {
         let clients = self.clients
         let request = ex.request
+        let started = ContinuousClock.now
         let candidate: Candidate
         let source: ChunkSource
         do {
@@ -56,7 +58,10 @@ extension Gateway {
         let requestID = ex.requestID
         let settle = ex.settle
         let choices = request.body["n"]?.intValue ?? 1
+        let stats = self.stats
         let body: StreamingBody = { writer in
+            var stored = false
+            defer { end(stored) }
             var encoder = ex.dialect.streamEncoder(request: request, includeUsage: request.includeUsage, tenant: ex.tenant)
             var assembler = ChunkAssembler(expectedChoices: choices)
             var forwarded: [JSONValue] = []
@@ -93,13 +98,19 @@ extension Gateway {
                 let cost = Money.cost(promptTokens: promptTokens, completionTokens: completionTokens,
                                       inputPerMTok: candidate.model.inputUSDPerMTok, outputPerMTok: candidate.model.outputUSDPerMTok)
                 settle(promptTokens + completionTokens, cost)
-                Observability.upstream(provider: candidate.provider.name, seconds: 0, promptTokens: promptTokens, completionTokens: completionTokens, costUSD: cost)
+                // Accounting from the answer itself (a stream carries no cost header): the
+                // upstream's time is the whole transfer, the spend goes to the tenant's stats.
+                let elapsed = ContinuousClock.now - started
+                Observability.upstream(provider: candidate.provider.name, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                                       promptTokens: promptTokens, completionTokens: completionTokens, costUSD: cost)
+                stats.addSpent(tenant: ex.tenant, usd: cost)
                 logger.debug("streamed upstream answer", metadata: ["request_id": "\(requestID)", "provider": "\(candidate.provider.name)", "cost_usd": "\(Money.format(cost))"])
                 if ex.directives.store {
                     let entry = CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: promptTokens, completionTokens: completionTokens,
                                            provider: candidate.provider.name, model: completion["model"]?.stringValue ?? candidate.model.upstream,
                                            tenant: ex.tenant, request: ex.canonical, body: ByteBuffer(bytes: completion.jsonBytes))
                     await gateway.writeBack(entry, key: ex.key, alias: ex.alias, prompt: ex.prompt)
+                    stored = true
                 }
                 recorder?.record(Fixture(recordedAt: Date(), tenant: ex.tenant, request: request.body, provider: candidate.provider.name,
                                          providerKind: candidate.provider.kind.rawValue, model: completion["model"]?.stringValue ?? candidate.model.upstream,

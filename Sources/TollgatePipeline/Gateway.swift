@@ -28,6 +28,8 @@ public final class Gateway: Sendable {
     /// The cache shared with other nodes through PostgreSQL; nil on a single node.
     public let shared: SharedTier?
     let clients: [String: any ProviderClient]
+    /// The HTTP client every upstream call goes through (injected, so tests can use their own).
+    let curl: CurlClient
     let flights = SingleFlight()
     let limits = KeyLimits()
     let stats = TenantStats()
@@ -49,6 +51,7 @@ public final class Gateway: Sendable {
         var clients: [String: any ProviderClient] = [:]
         for p in config.providers { clients[p.name] = makeProviderClient(p, limits: config.limits, curl: curl) }
         self.clients = clients
+        self.curl = curl
         self.logger = logger
     }
 
@@ -160,32 +163,35 @@ public final class Gateway: Sendable {
             if let key = caller.key, let id = caller.keyID { limits.settle(key, id: id, estimatedTokens: estimate, actualTokens: tokens, costUSD: cost) }
         }
 
-        if request.stream {
-            return try await streamMiss(ex)
-        }
-
         // 5. Upstream: cheapest capable provider, fallback on failure. Identical concurrent
-        //    misses wait for the first one's answer instead of paying for their own.
-        if directives.lookup {
-            guard await flights.join(ex.key) else {
-                if let entry = exact.lookup(ex.key, freshness: freshness) { ex.settle(0, 0); return await answer(entry, ex) }
-                return try await upstream(ex)
-            }
-            defer { flights.finish(ex.key) }
-            // Across nodes: the first node to claim the key calls upstream; the others wait for its answer.
-            if let shared, let entry = await shared.awaitOtherNode(key: ex.key, tenant: tenant, freshness: freshness) {
-                ex.settle(0, 0)
-                if directives.store { await exact.addAlias(rawKey, ex.target) }
-                return await answer(entry, ex)
-            }
-            do {
-                return try await upstream(ex)
-            } catch {
-                shared?.release(key: ex.key)  // waiting nodes go on at once
-                throw error
-            }
+        //    misses — JSON or streamed — wait for the first one's answer instead of paying for
+        //    their own (a streamed follower gets the leader's answer replayed).
+        guard directives.lookup else { return try await request.stream ? streamMiss(ex) : upstream(ex) }
+        guard await flights.join(ex.key) else {
+            if let entry = exact.lookup(ex.key, freshness: freshness) { ex.settle(0, 0); return await answer(entry, ex) }
+            return try await request.stream ? streamMiss(ex) : upstream(ex)
         }
-        return try await upstream(ex)
+        // Across nodes: the first node to claim the key calls upstream; the others wait for its answer.
+        if let shared, let entry = await shared.awaitOtherNode(key: ex.key, tenant: tenant, freshness: freshness) {
+            flights.finish(ex.key)
+            ex.settle(0, 0)
+            if directives.store { await exact.addAlias(rawKey, ex.target) }
+            return await answer(entry, ex)
+        }
+        // The flight ends when the answer is stored or failed: at once for JSON, at the end of a stream.
+        let end: @Sendable (Bool) -> Void = { [flights, shared, key = ex.key] stored in
+            if !stored { shared?.release(key: key) }  // waiting nodes go on at once
+            flights.finish(key)
+        }
+        do {
+            if request.stream { return try await streamMiss(ex, end: end) }
+            let response = try await upstream(ex)
+            end(true)
+            return response
+        } catch {
+            end(false)
+            throw error
+        }
     }
 
     /// Calls the providers and writes the answer back to both layers.

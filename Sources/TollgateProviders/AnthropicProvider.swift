@@ -137,8 +137,22 @@ public struct AnthropicProvider: ProviderClient {
             }
         }
         if let user = request.body["user"]?.stringValue { body.append(("metadata", ["user_id": .string(user)])) }
+        // response_format has no Messages field: the answer's shape is forced through a tool
+        // whose input schema is the format's schema, and its input becomes the content.
+        if let format = request.body["response_format"], let type = format["type"]?.stringValue, type == "json_object" || type == "json_schema" {
+            let schema = type == "json_schema" ? (format["json_schema"]?["schema"] ?? ["type": "object"]) : ["type": "object"]
+            let tool: JSONValue = ["name": .string(jsonToolName), "description": "Answer with a JSON value of this shape.", "input_schema": schema]
+            var tools = body.first { $0.0 == "tools" }?.1.arrayValue ?? []
+            tools.append(tool)
+            body.removeAll { $0.0 == "tools" || $0.0 == "tool_choice" }
+            body.append(("tools", .array(tools)))
+            body.append(("tool_choice", ["type": "tool", "name": .string(jsonToolName)]))
+        }
         return .object(body)
     }
+
+    /// The tool through which a `response_format` is asked of an Anthropic model.
+    package static let jsonToolName = "tollgate_json_answer"
 
     // MARK: Response
 
@@ -159,9 +173,13 @@ public struct AnthropicProvider: ProviderClient {
         guard let stop = json["stop_reason"]?.stringValue else { throw .badResponse("\(provider): the message has no stop_reason") }
         var text = ""
         var calls: [JSONValue] = []
+        var jsonAnswer = false
         for block in blocks {
             switch block["type"]?.stringValue {
             case "text": text += block["text"]?.stringValue ?? ""
+            case "tool_use" where block["name"]?.stringValue == jsonToolName:
+                text = (block["input"] ?? .object([])).jsonString
+                jsonAnswer = true
             case "tool_use":
                 calls.append(["id": block["id"] ?? "", "type": "function",
                               "function": ["name": block["name"] ?? "", "arguments": .string((block["input"] ?? .object([])).jsonString)]])
@@ -179,7 +197,7 @@ public struct AnthropicProvider: ProviderClient {
             "object": "chat.completion",
             "created": .int(Int(Date().timeIntervalSince1970)),
             "model": .string(model),
-            "choices": [["index": 0, "message": .object(message), "logprobs": nil, "finish_reason": .string(finishReason(stop))]],
+            "choices": [["index": 0, "message": .object(message), "logprobs": nil, "finish_reason": .string(jsonAnswer && calls.isEmpty && stop == "tool_use" ? "stop" : finishReason(stop))]],
             "usage": ["prompt_tokens": .int(input), "completion_tokens": .int(output), "total_tokens": .int(input + output)],
         ]
         return UpstreamAnswer(body: body, promptTokens: input, completionTokens: output, model: model)

@@ -96,6 +96,9 @@ final class AnthropicStreamDecoder: StreamDecoder {
     var outputTokens = 0
     /// Anthropic content-block index → OpenAI tool-call index.
     var toolIndex: [Int: Int] = [:]
+    /// Content blocks that carry a `response_format` answer (the forced JSON tool): their
+    /// input is the message's content, not a tool call.
+    var jsonBlocks: Set<Int> = []
 
     init(provider: String, requestedModel: String) {
         self.provider = provider
@@ -120,6 +123,10 @@ final class AnthropicStreamDecoder: StreamDecoder {
         case "content_block_start":
             let block = json["content_block"] ?? .object([])
             let index = json["index"]?.intValue ?? 0
+            if block["type"]?.stringValue == "tool_use", block["name"]?.stringValue == AnthropicProvider.jsonToolName {
+                jsonBlocks.insert(index)
+                return ([], false)
+            }
             if block["type"]?.stringValue == "tool_use" {
                 let i = toolIndex.count
                 toolIndex[index] = i
@@ -132,6 +139,8 @@ final class AnthropicStreamDecoder: StreamDecoder {
             let delta = json["delta"] ?? .object([])
             switch delta["type"]?.stringValue {
             case "text_delta": return ([chunk(["content": delta["text"] ?? ""])], false)
+            case "input_json_delta" where jsonBlocks.contains(json["index"]?.intValue ?? 0):
+                return ([chunk(["content": delta["partial_json"] ?? ""])], false)
             case "input_json_delta":
                 let i = toolIndex[json["index"]?.intValue ?? 0] ?? 0
                 return ([chunk(["tool_calls": [["index": .int(i), "function": ["arguments": delta["partial_json"] ?? ""]]]])], false)
@@ -140,7 +149,8 @@ final class AnthropicStreamDecoder: StreamDecoder {
         case "message_delta":
             if let out = json["usage"]?["output_tokens"]?.countValue { outputTokens = out }
             if let stop = json["delta"]?["stop_reason"]?.stringValue {
-                return ([chunk(.object([]), finish: .string(AnthropicProvider.finishReason(stop)))], false)
+                let finish = stop == "tool_use" && toolIndex.isEmpty && !jsonBlocks.isEmpty ? "stop" : AnthropicProvider.finishReason(stop)
+                return ([chunk(.object([]), finish: .string(finish))], false)
             }
             return ([], false)
         case "message_stop":

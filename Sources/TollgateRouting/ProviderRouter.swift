@@ -57,8 +57,13 @@ public final class ProviderRouter: Sendable {
     /// The capable candidates, cheapest first. Throws 404 for an unknown model and 400 when no
     /// candidate has what the request needs.
     public func candidates(for request: ChatRequest) throws(GatewayError) -> [Candidate] {
-        let named = providers.flatMap { p in p.models.filter { request.model == "auto" || $0.name == request.model }.map { (p, $0) } }
-        guard !named.isEmpty else { throw .modelNotFound(request.model) }
+        let asked = providers.flatMap { p in p.models.filter { request.model == "auto" || $0.name == request.model }.map { (p, $0) } }
+        guard !asked.isEmpty else { throw .modelNotFound(request.model) }
+        // Chat requests go to chat models only (`auto` never picks an embeddings model).
+        let named = asked.filter { $0.1.kind == .chat }
+        guard !named.isEmpty else {
+            throw .invalidRequest("`\(request.model)` is an embeddings model, not a chat model: send it to POST /v1/embeddings.", param: "model", code: "model_not_supported")
+        }
         let missing = request.needs.filter { need in !named.contains { $0.1.capabilities.contains(need) } }
         if let need = missing.sorted(by: { $0.rawValue < $1.rawValue }).first {
             let param: String = switch need {
@@ -146,6 +151,22 @@ public final class ProviderRouter: Sendable {
             "request_id": "\(requestID)", "model": "\(request.model)", "strategy": "\(strategy.rawValue)", "needs": "\(request.needs.map(\.rawValue).sorted())",
             "prompt_tokens_est": "\(request.estimatedPromptTokens)", "order": "\(ranked.map(\.description).joined(separator: " > "))",
         ])
+        return try await route(ranked, model: request.model, requestID: requestID, call: call)
+    }
+
+    /// The OpenAI-kind providers serving embeddings model `model`, cheapest first; 404 when none does.
+    public func embeddingCandidates(model: String, estimatedTokens: Int) throws(GatewayError) -> [Candidate] {
+        let served = providers.filter { $0.kind == .openai }.flatMap { p in p.models.filter { $0.name == model }.map { (p, $0) } }
+        guard !served.isEmpty else { throw .modelNotFound(model) }
+        return balance(served.map { p, m in
+            Candidate(provider: p, model: m, estimatedCostUSD: Money.cost(promptTokens: estimatedTokens, completionTokens: 0, inputPerMTok: m.inputUSDPerMTok, outputPerMTok: 0))
+        }.sorted { $0.estimatedCostUSD < $1.estimatedCostUSD })
+    }
+
+    /// Calls ranked candidates in order until one answers — skipping providers that are cooling
+    /// down, whose breaker is open or that are at `max_concurrency` — and records each outcome.
+    public func route<Answer>(_ ranked: [Candidate], model: String, requestID: String = "",
+                              call: (Candidate) async throws(UpstreamFailure) -> Answer) async throws(GatewayError) -> (Candidate, Answer) {
         var lastFailure: UpstreamFailure?
         var skipped: [ProviderHealth.Unavailable] = []
         for candidate in ranked {
@@ -178,19 +199,19 @@ public final class ProviderRouter: Sendable {
                 }
             }
         }
-        if let lastFailure { throw ProviderRouter.gatewayError(for: lastFailure, model: request.model) }
+        if let lastFailure { throw ProviderRouter.gatewayError(for: lastFailure, model: model) }
         // Nothing was tried: every candidate was cooling down, open or full.
         let now = Date()
         func wait(_ until: Date) -> Int { max(1, Int(until.timeIntervalSince(now).rounded(.up))) }
         let cooling = skipped.compactMap { if case .cooling(let u) = $0 { return u } else { return nil } }.min()
         let open = skipped.compactMap { if case .breakerOpen(let u) = $0 { return u } else { return nil } }.min()
         if let cooling, open == nil || cooling <= open! {
-            throw .unavailable("Every provider of `\(request.model)` is rate limited; retry in \(wait(cooling)) s.", code: "upstream_rate_limited", retryAfter: wait(cooling))
+            throw .upstreamRateLimited("Every provider of `\(model)` is rate limited; retry in \(wait(cooling)) s.", retryAfter: wait(cooling))
         }
         if let open {
-            throw .unavailable("Every provider of `\(request.model)` is failing (circuit breaker open); retry in \(wait(open)) s.", code: "upstream_unavailable", retryAfter: wait(open))
+            throw .unavailable("Every provider of `\(model)` is failing (circuit breaker open); retry in \(wait(open)) s.", code: "upstream_unavailable", retryAfter: wait(open))
         }
-        throw .unavailable("Every provider of `\(request.model)` is at its max_concurrency; retry shortly.", code: "upstream_busy", retryAfter: 1)
+        throw .unavailable("Every provider of `\(model)` is at its max_concurrency; retry shortly.", code: "upstream_busy", retryAfter: 1)
     }
 
     /// The client-facing error after every candidate failed.
@@ -198,7 +219,7 @@ public final class ProviderRouter: Sendable {
         switch failure {
         case .timeout(let m): return .gatewayTimeout("No provider of `\(model)` answered in time (last: \(m)).")
         case .rateLimited(let after, _):
-            return .unavailable("Every provider of `\(model)` is rate limited.", code: "upstream_rate_limited", retryAfter: after ?? Int(defaultCooldown))
+            return .upstreamRateLimited("Every provider of `\(model)` is rate limited.", retryAfter: after ?? Int(defaultCooldown))
         case .connect(let m): return .badGateway("No provider of `\(model)` could be reached (last: \(m)).", code: "upstream_unreachable")
         case .server(_, let m): return .badGateway("Every provider of `\(model)` failed (last: \(m)).")
         case .badResponse(let m): return .badGateway("The upstream answer was incomplete (\(m)).", code: "upstream_bad_response")

@@ -78,4 +78,17 @@ struct AnthropicTranslationTests {
         #expect(json["error"]?["message"]?.stringValue == "max_tokens: too large")
         #expect(json["error"]?["type"]?.stringValue == "invalid_request_error")
     }
+
+    @Test func responseFormatIsAForcedToolNotDropped() throws {
+        let request = try ChatRequest(body: Array(#"{"model":"claude","messages":[{"role":"user","content":"A city"}],"response_format":{"type":"json_schema","json_schema":{"name":"City","schema":{"type":"object","properties":{"name":{"type":"string"}}}}}}"#.utf8))
+        let body = AnthropicProvider.translateRequest(request, upstreamModel: "claude-x")
+        #expect(body["tool_choice"] == ["type": "tool", "name": .string(AnthropicProvider.jsonToolName)])
+        let tool = try #require(body["tools"]?.arrayValue?.last)
+        #expect(tool["input_schema"]?["properties"]?["name"]?["type"]?.stringValue == "string")
+        let message = try JSONValue.parse(#"{"id":"m","type":"message","model":"claude-x","stop_reason":"tool_use","usage":{"input_tokens":1,"output_tokens":2},"content":[{"type":"tool_use","id":"t","name":"\#(AnthropicProvider.jsonToolName)","input":{"name":"Lyon"}}]}"#)
+        let choice = try #require(try AnthropicProvider.translateResponse(message, requestedModel: "claude", provider: "a").body["choices"]?.arrayValue?.first)
+        #expect(choice["finish_reason"]?.stringValue == "stop")
+        #expect(try JSONValue.parse(choice["message"]?["content"]?.stringValue ?? "") == ["name": "Lyon"])
+        #expect(choice["message"]?["tool_calls"] == nil)
+    }
 }

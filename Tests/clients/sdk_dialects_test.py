@@ -45,7 +45,7 @@ providers:
     kind: anthropic
     base_url: http://127.0.0.1:{an_port}/v1
     models:
-      - {{ name: claude-haiku, input_usd_per_mtok: 0.80, output_usd_per_mtok: 4.0, capabilities: [stream, tools] }}
+      - {{ name: claude-haiku, input_usd_per_mtok: 0.80, output_usd_per_mtok: 4.0, capabilities: [stream, tools, json] }}
 keys:
   - {{ key_env: SDK_TEST_KEY, tenant: sdk }}
 """)
@@ -181,11 +181,22 @@ def run_responses(oai, model, kind, upstream):
         assert r2.output_text, r2
     check(f"responses function call round trip ({kind})", tools)
 
-    if kind == "openai upstream":
-        def parse():
-            r = oai.responses.parse(model=model, input="Describe Lyon as a city record.", text_format=City)
-            assert isinstance(r.output_parsed, City) and r.output_parsed.name, r.output_parsed
-        check("responses.parse structured output (openai upstream)", parse)
+    def parse():
+        r = oai.responses.parse(model=model, input=f"Describe Lyon as a city record. ({kind})", text_format=City)
+        assert isinstance(r.output_parsed, City) and r.output_parsed.name, r.output_parsed
+        # The same through chat completions: response_format reaches an Anthropic upstream too
+        # (as a forced tool), it is never dropped.
+        c = oai.chat.completions.parse(model=model, messages=[{"role": "user", "content": f"Paris as a city record ({kind})"}], response_format=City)
+        assert isinstance(c.choices[0].message.parsed, City), c.choices[0].message
+    check(f"structured output: responses.parse and chat.completions.parse ({kind})", parse)
+
+    def parse_stream():
+        with oai.responses.stream(model=model, input=f"Rome as a city record, streamed ({kind})", text_format=City) as s:
+            for _ in s:
+                pass
+            final = s.get_final_response()
+        assert isinstance(final.output_parsed, City), final.output_text
+    check(f"structured output streamed ({kind})", parse_stream)
 
 
 def run_cross_dialect(ant, oai, upstream):

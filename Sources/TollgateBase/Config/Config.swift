@@ -123,10 +123,23 @@ public struct ProviderConfig: Sendable {
     }
 }
 
+/// What a model answers: chat (chat completions, Messages, Responses) or embeddings.
+public enum ModelKind: String, Sendable, CaseIterable {
+    case chat, embeddings
+
+    /// The kind a config entry without `kind:` gets: embeddings for names that say so
+    /// (`text-embedding-3-small`, `nomic-embed-text`), chat otherwise.
+    public static func inferred(from name: String) -> ModelKind {
+        name.lowercased().contains("embed") ? .embeddings : .chat
+    }
+}
+
 /// A model as one provider serves it, with its prices.
 public struct ModelConfig: Sendable {
     /// The name clients ask for.
     public var name: String
+    /// Chat or embeddings: chat requests (and `auto`) only go to chat models.
+    public var kind: ModelKind
     /// The provider's own id (defaults to `name`).
     public var upstream: String
     public var inputUSDPerMTok: Double
@@ -137,8 +150,9 @@ public struct ModelConfig: Sendable {
     public var threshold: Double?
 
     public init(name: String, upstream: String? = nil, inputUSDPerMTok: Double, outputUSDPerMTok: Double,
-                contextWindow: Int = 128_000, capabilities: Set<Capability> = Set(Capability.allCases), threshold: Double? = nil) {
+                contextWindow: Int = 128_000, capabilities: Set<Capability> = Set(Capability.allCases), threshold: Double? = nil, kind: ModelKind? = nil) {
         self.name = name
+        self.kind = kind ?? .inferred(from: name)
         self.upstream = upstream ?? name
         self.inputUSDPerMTok = inputUSDPerMTok
         self.outputUSDPerMTok = outputUSDPerMTok

@@ -130,7 +130,12 @@ public enum ConfigLoader {
             throw p.error("models", "a provider needs at least one model")
         }
         for m in modelNodes {
-            try m.allowOnly(["name", "upstream", "input_usd_per_mtok", "output_usd_per_mtok", "context_window", "capabilities", "threshold"])
+            try m.allowOnly(["name", "kind", "upstream", "input_usd_per_mtok", "output_usd_per_mtok", "context_window", "capabilities", "threshold"])
+            var kind: ModelKind?
+            if let k = try m.string("kind") {
+                guard let parsed = ModelKind(rawValue: k) else { throw m.error("kind", "expected chat or embeddings, got `\(k)`") }
+                kind = parsed
+            }
             var caps = Set<Capability>()
             if let list = try m.sequence("capabilities") {
                 for c in list {
@@ -149,7 +154,8 @@ public enum ConfigLoader {
                 outputUSDPerMTok: try m.double("output_usd_per_mtok", in: 0...1e6) ?? 0,
                 contextWindow: try m.int("context_window", in: 1...100_000_000) ?? 128_000,
                 capabilities: caps,
-                threshold: try m.double("threshold", in: 0...1)))
+                threshold: try m.double("threshold", in: 0...1),
+                kind: kind))
         }
         var provider = ProviderConfig(name: name, kind: kind, baseURL: baseURL, apiKeyEnv: try p.string("api_key_env"), models: models)
         provider.maxConcurrency = try p.int("max_concurrency", in: 1...100_000)

@@ -60,6 +60,11 @@ public struct GatewayError: Error, HTTPResponseError, CustomStringConvertible, S
     public static func unavailable(_ message: String, code: String, retryAfter: Int? = nil) -> GatewayError {
         GatewayError(status: .serviceUnavailable, message: message, type: "upstream_error", code: code, retryAfter: retryAfter)
     }
+    /// 429: every provider that could answer is rate limited. A 429 (not a 503), so that the
+    /// SDKs raise their rate-limit error and wait `Retry-After` before trying again.
+    public static func upstreamRateLimited(_ message: String, retryAfter: Int) -> GatewayError {
+        GatewayError(status: .tooManyRequests, message: message, type: "rate_limit_error", code: "upstream_rate_limited", retryAfter: retryAfter)
+    }
     /// 504: the upstream did not answer in time.
     public static func gatewayTimeout(_ message: String) -> GatewayError {
         GatewayError(status: .gatewayTimeout, message: message, type: "upstream_error", code: "upstream_timeout")
