@@ -208,10 +208,9 @@ enum MessagesTranslation {
 
     static func usage(_ completion: JSONValue) -> JSONValue {
         let u = completion["usage"]
-        let cached = u?["prompt_tokens_details"]?["cached_tokens"]?.countValue ?? 0
-        let prompt = u?["prompt_tokens"]?.countValue ?? 0
-        return ["input_tokens": .int(max(0, prompt - cached)), "output_tokens": .int(u?["completion_tokens"]?.countValue ?? 0),
-                "cache_creation_input_tokens": .int(u?["cache_creation_input_tokens"]?.countValue ?? 0), "cache_read_input_tokens": .int(cached)]
+        let t = TokenUsage(chat: u)
+        return ["input_tokens": .int(max(0, t.promptTokens - t.cachedTokens - t.cacheWriteTokens)), "output_tokens": .int(t.completionTokens),
+                "cache_creation_input_tokens": .int(t.cacheWriteTokens), "cache_read_input_tokens": .int(t.cachedTokens)]
     }
 
     /// A `chat.completion` → an Anthropic `message`.

@@ -93,10 +93,9 @@ extension Gateway {
             let completion = assembler.completion()
             if let completion {
                 let usage = assembler.usage
-                let promptTokens = usage?["prompt_tokens"]?.countValue ?? request.estimatedPromptTokens
-                let completionTokens = usage?["completion_tokens"]?.countValue ?? Tokens.estimate(completion.jsonString)
-                let cost = Money.cost(promptTokens: promptTokens, completionTokens: completionTokens,
-                                      inputPerMTok: candidate.model.inputUSDPerMTok, outputPerMTok: candidate.model.outputUSDPerMTok)
+                let counted = TokenUsage(chat: usage, fallback: TokenUsage(promptTokens: request.estimatedPromptTokens, completionTokens: Tokens.estimate(completion.jsonString)))
+                let promptTokens = counted.promptTokens, completionTokens = counted.completionTokens
+                let cost = Money.cost(counted, model: candidate.model, kind: candidate.provider.kind)
                 settle(promptTokens + completionTokens, cost)
                 // Accounting from the answer itself (a stream carries no cost header): the
                 // upstream's time is the whole transfer, the spend goes to the tenant's stats.

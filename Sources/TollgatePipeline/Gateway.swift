@@ -209,8 +209,7 @@ public final class Gateway: Sendable {
             ex.settle(0, 0)
             throw error
         }
-        let cost = Money.cost(promptTokens: answer.promptTokens, completionTokens: answer.completionTokens,
-                              inputPerMTok: candidate.model.inputUSDPerMTok, outputPerMTok: candidate.model.outputUSDPerMTok)
+        let cost = Money.cost(answer.usage, model: candidate.model, kind: candidate.provider.kind)
         ex.settle(answer.promptTokens + answer.completionTokens, cost)
         let elapsed = ContinuousClock.now - started
         Observability.upstream(provider: candidate.provider.name, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,

@@ -189,8 +189,9 @@ public struct AnthropicProvider: ProviderClient {
         var message: [(String, JSONValue)] = [("role", "assistant"), ("content", text.isEmpty && !calls.isEmpty ? .null : .string(text))]
         if !calls.isEmpty { message.append(("tool_calls", .array(calls))) }
         message.append(("refusal", .null))
-        let input = json["usage"]?["input_tokens"]?.countValue ?? 0
-        let output = json["usage"]?["output_tokens"]?.countValue ?? 0
+        let usage = AnthropicProvider.chatUsage(json["usage"])
+        let input = usage["prompt_tokens"]?.countValue ?? 0
+        let output = usage["completion_tokens"]?.countValue ?? 0
         let model = json["model"]?.stringValue ?? requestedModel
         let body: JSONValue = [
             "id": .string("chatcmpl-" + (json["id"]?.stringValue ?? UUID().uuidString)),
@@ -198,9 +199,23 @@ public struct AnthropicProvider: ProviderClient {
             "created": .int(Int(Date().timeIntervalSince1970)),
             "model": .string(model),
             "choices": [["index": 0, "message": .object(message), "logprobs": nil, "finish_reason": .string(jsonAnswer && calls.isEmpty && stop == "tool_use" ? "stop" : finishReason(stop))]],
-            "usage": ["prompt_tokens": .int(input), "completion_tokens": .int(output), "total_tokens": .int(input + output)],
+            "usage": usage,
         ]
         return UpstreamAnswer(body: body, promptTokens: input, completionTokens: output, model: model)
+    }
+
+    /// Anthropic usage → chat usage: `prompt_tokens` counts every input token (Anthropic's
+    /// `input_tokens` leaves out cache reads and writes), cache reads are `cached_tokens`, cache
+    /// writes stay `cache_creation_input_tokens` (priced apart).
+    package static func chatUsage(_ u: JSONValue?, output: Int? = nil) -> JSONValue {
+        let plain = u?["input_tokens"]?.countValue ?? 0
+        let read = u?["cache_read_input_tokens"]?.countValue ?? 0
+        let write = u?["cache_creation_input_tokens"]?.countValue ?? 0
+        let input = plain + read + write, out = output ?? u?["output_tokens"]?.countValue ?? 0
+        var fields: [(String, JSONValue)] = [("prompt_tokens", .int(input)), ("completion_tokens", .int(out)), ("total_tokens", .int(input + out))]
+        if read > 0 { fields.append(("prompt_tokens_details", ["cached_tokens": .int(read)])) }
+        if write > 0 { fields.append(("cache_creation_input_tokens", .int(write))) }
+        return .object(fields)
     }
 
     /// Anthropic error body → OpenAI error body (same message and type).

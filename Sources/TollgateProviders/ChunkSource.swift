@@ -92,7 +92,8 @@ final class AnthropicStreamDecoder: StreamDecoder {
     var id: JSONValue = .null
     var model: JSONValue = .null
     let created = JSONValue.int(Int(Date().timeIntervalSince1970))
-    var inputTokens = 0
+    /// `message_start`'s usage (input and prompt-cache counts).
+    var startUsage: JSONValue = .null
     var outputTokens = 0
     /// Anthropic content-block index → OpenAI tool-call index.
     var toolIndex: [Int: Int] = [:]
@@ -117,7 +118,7 @@ final class AnthropicStreamDecoder: StreamDecoder {
             let m = json["message"] ?? .object([])
             id = .string("chatcmpl-" + (m["id"]?.stringValue ?? UUID().uuidString))
             model = m["model"] ?? .string(requestedModel)
-            inputTokens = m["usage"]?["input_tokens"]?.countValue ?? 0
+            startUsage = m["usage"] ?? .null
             outputTokens = m["usage"]?["output_tokens"]?.countValue ?? 0
             return ([chunk(["role": "assistant", "content": ""])], false)
         case "content_block_start":
@@ -154,7 +155,7 @@ final class AnthropicStreamDecoder: StreamDecoder {
             }
             return ([], false)
         case "message_stop":
-            let usage: JSONValue = ["prompt_tokens": .int(inputTokens), "completion_tokens": .int(outputTokens), "total_tokens": .int(inputTokens + outputTokens)]
+            let usage = AnthropicProvider.chatUsage(startUsage, output: outputTokens)
             return ([["id": id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [], "usage": usage]], true)
         case "error":
             throw .badResponse("\(provider): error in stream: \(json["error"]?["message"]?.stringValue ?? event.data)")

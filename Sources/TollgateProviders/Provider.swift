@@ -10,6 +10,11 @@ public struct UpstreamAnswer: Sendable {
     public var completionTokens: Int
     /// The model id the upstream reported.
     public var model: String
+
+    /// Every count of the answer's usage, prompt-cache reads and writes included.
+    public var usage: TokenUsage {
+        TokenUsage(chat: body["usage"], fallback: TokenUsage(promptTokens: promptTokens, completionTokens: completionTokens))
+    }
 }
 
 /// Why an upstream call failed, and whether the router may try another provider.

@@ -144,6 +144,12 @@ public struct ModelConfig: Sendable {
     public var upstream: String
     public var inputUSDPerMTok: Double
     public var outputUSDPerMTok: Double
+    /// Input tokens read from the provider's own prompt cache (OpenAI `cached_tokens`,
+    /// Anthropic `cache_read_input_tokens`); nil: the provider kind's usual discount.
+    public var cachedInputUSDPerMTok: Double?
+    /// Input tokens written to the provider's prompt cache (Anthropic
+    /// `cache_creation_input_tokens`); nil: the provider kind's usual surcharge.
+    public var cacheWriteUSDPerMTok: Double?
     public var contextWindow: Int
     public var capabilities: Set<Capability>
     /// A stricter (or looser) semantic threshold for this model.

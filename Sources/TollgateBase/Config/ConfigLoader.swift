@@ -130,7 +130,8 @@ public enum ConfigLoader {
             throw p.error("models", "a provider needs at least one model")
         }
         for m in modelNodes {
-            try m.allowOnly(["name", "kind", "upstream", "input_usd_per_mtok", "output_usd_per_mtok", "context_window", "capabilities", "threshold"])
+            try m.allowOnly(["name", "kind", "upstream", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok", "cache_write_usd_per_mtok",
+                             "context_window", "capabilities", "threshold"])
             var kind: ModelKind?
             if let k = try m.string("kind") {
                 guard let parsed = ModelKind(rawValue: k) else { throw m.error("kind", "expected chat or embeddings, got `\(k)`") }
@@ -156,6 +157,8 @@ public enum ConfigLoader {
                 capabilities: caps,
                 threshold: try m.double("threshold", in: 0...1),
                 kind: kind))
+            models[models.count - 1].cachedInputUSDPerMTok = try m.double("cached_input_usd_per_mtok", in: 0...1e6)
+            models[models.count - 1].cacheWriteUSDPerMTok = try m.double("cache_write_usd_per_mtok", in: 0...1e6)
         }
         var provider = ProviderConfig(name: name, kind: kind, baseURL: baseURL, apiKeyEnv: try p.string("api_key_env"), models: models)
         provider.maxConcurrency = try p.int("max_concurrency", in: 1...100_000)
