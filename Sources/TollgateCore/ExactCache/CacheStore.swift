@@ -12,6 +12,10 @@ public enum CacheTable: String, Sendable, CaseIterable {
     case meta
     /// Exact keys whose answers are not in the shared tier yet (its durable write queue).
     case outbox
+    /// Namespace → the semantic index's trained centroids (Semantic/Index/IndexPersistence.swift).
+    case centroids
+    /// Exact key → the inverted list its vector is in (same file).
+    case assignments
 }
 
 /// One change in a write batch.
