@@ -5,7 +5,7 @@
 //   index-bench embed --pairs /work/shared/datasets/qqp_pairs.json --model .models/all-MiniLM-L6-v2 \
 //       --out benchmarks/out/index-data [--texts 24000] [--queries 1000]
 //   index-bench scale --data benchmarks/out/index-data --n 1000000 [--queries 1000] [--warmup 50]
-//       [--nprobes 4,8,16,32] [--seed 42] [--flat-limit 20000] [--lists-per-sqrt 2] [--retrain-at-end]
+//       [--nprobes 4,8,16,32] [--flat-queries 200] [--seed 42] [--flat-limit 20000] [--lists-per-sqrt 2] [--retrain-at-end]
 //
 // embed: real all-MiniLM-L6-v2 embeddings of QQP questions. The first --queries duplicate pairs
 // (label 1) give the queries (their second question) and put their first question in the base;
@@ -84,27 +84,9 @@ func runEmbed(_ args: [String]) -> Int32 {
     return 0
 }
 
-func runScale(_ args: [String]) -> Int32 {
-    guard let dataDir = argValue(args, "--data"), let n = Int(argValue(args, "--n") ?? "") else { fail("scale needs --data DIR and --n N") }
-    let d = 384
-    let seed = UInt64(argValue(args, "--seed") ?? "42")!
-    let warmup = Int(argValue(args, "--warmup") ?? "50")!
-    let nprobes = (argValue(args, "--nprobes") ?? "").split(separator: ",").compactMap { Int($0) }
-    var parameters = IndexParameters.default
-    if let v = argValue(args, "--flat-limit") { parameters.flatLimit = Int(v)! }
-    if let v = argValue(args, "--lists-per-sqrt") { parameters.listsPerSqrtN = Double(v)! }
-    if let v = argValue(args, "--min-probes") { parameters.minProbes = Int(v)! }
-    if let v = argValue(args, "--probe-fraction") { parameters.probeFraction = Double(v)! }
-    let writeFiles = !args.contains("--no-write")
-
-    let real = readFloats("\(dataDir)/real.f32")
-    let allQueries = readFloats("\(dataDir)/queries.f32")
+/// The base of `n` rows: the real rows first, then perturbed copies (see the header).
+func makeBase(real: [Float], n: Int, seed: UInt64, d: Int = 384) -> [Float] {
     let r = real.count / d
-    let qCount = min(Int(argValue(args, "--queries") ?? "1000")!, allQueries.count / d)
-    let queries = Array(allQueries.prefix(qCount * d))
-
-    // ------------------------------------------------------------ the base
-    let genStart = ContinuousClock.now
     var baseRows = [Float](repeating: 0, count: n * d)
     var rng = SplitMix64(state: seed)
     baseRows.withUnsafeMutableBufferPointer { b in
@@ -128,6 +110,31 @@ func runScale(_ args: [String]) -> Int32 {
             }
         }
     }
+    return baseRows
+}
+
+func runScale(_ args: [String]) -> Int32 {
+    guard let dataDir = argValue(args, "--data"), let n = Int(argValue(args, "--n") ?? "") else { fail("scale needs --data DIR and --n N") }
+    let d = 384
+    let seed = UInt64(argValue(args, "--seed") ?? "42")!
+    let warmup = Int(argValue(args, "--warmup") ?? "50")!
+    let nprobes = (argValue(args, "--nprobes") ?? "").split(separator: ",").compactMap { Int($0) }
+    var parameters = IndexParameters.default
+    if let v = argValue(args, "--flat-limit") { parameters.flatLimit = Int(v)! }
+    if let v = argValue(args, "--lists-per-sqrt") { parameters.listsPerSqrtN = Double(v)! }
+    if let v = argValue(args, "--min-probes") { parameters.minProbes = Int(v)! }
+    if let v = argValue(args, "--probe-fraction") { parameters.probeFraction = Double(v)! }
+    let writeFiles = !args.contains("--no-write")
+
+    let real = readFloats("\(dataDir)/real.f32")
+    let allQueries = readFloats("\(dataDir)/queries.f32")
+    let r = real.count / d
+    let qCount = min(Int(argValue(args, "--queries") ?? "1000")!, allQueries.count / d)
+    let queries = Array(allQueries.prefix(qCount * d))
+
+    // ------------------------------------------------------------ the base
+    let genStart = ContinuousClock.now
+    var baseRows = makeBase(real: real, n: n, seed: seed)
     // Ground truth: exact top-1 of every query (sgemm over blocks of the base).
     var gt = [Int32](repeating: -1, count: qCount)
     var gtScore = [Float](repeating: -.infinity, count: qCount)
@@ -161,11 +168,12 @@ func runScale(_ args: [String]) -> Int32 {
 
     // ------------------------------------------------------------ the flat baseline (issue 3's VectorMatrix)
     let ns = key(0xFFFF_FFFF)
-    func timed(_ label: String, _ search: ([Float]) -> CacheKey?) -> (p50: Double, p99: Double, mean: Double, recall: Double) {
-        for i in 0..<min(warmup, qCount) { _ = search(Array(queries[i * d..<(i + 1) * d])) }
+    let flatQueries = min(qCount, Int(argValue(args, "--flat-queries") ?? "200")!)
+    func timed(_ label: String, count: Int = qCount, _ search: ([Float]) -> CacheKey?) -> (p50: Double, p99: Double, mean: Double, recall: Double) {
+        for i in 0..<min(warmup, count) { _ = search(Array(queries[i * d..<(i + 1) * d])) }
         var times: [Double] = []
         var hits = 0
-        for i in 0..<qCount {
+        for i in 0..<count {
             let q = Array(queries[i * d..<(i + 1) * d])
             let t0 = ContinuousClock.now
             let best = search(q)
@@ -173,7 +181,7 @@ func runScale(_ args: [String]) -> Int32 {
             if best == key(Int(gt[i])) { hits += 1 }
         }
         let s = times.sorted()
-        return (median(s), percentile(s, 99), times.reduce(0, +) / Double(times.count), Double(hits) / Double(qCount))
+        return (median(s), percentile(s, 99), times.reduce(0, +) / Double(times.count), Double(hits) / Double(count))
     }
     func f(_ x: Double) -> String { String(format: "%.4f", x) }
     let raw = Double(n * d * 4)
@@ -182,7 +190,7 @@ func runScale(_ args: [String]) -> Int32 {
         baseRows.withUnsafeBufferPointer { b in
             for i in 0..<n { matrix.upsert(key(i), Array(b[(i * d)..<((i + 1) * d)])) }
         }
-        let flat = timed("flat") { matrix.top($0, k: 1).first?.id }
+        let flat = timed("flat", count: flatQueries) { matrix.top($0, k: 1).first?.id }
         print("RESULT impl=tollgate-flat n=\(n) p50_ms=\(f(flat.p50)) p99_ms=\(f(flat.p99)) mean_ms=\(f(flat.mean)) recall1=\(f(flat.recall)) mem_ratio=1.000")
     }
 

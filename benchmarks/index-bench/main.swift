@@ -29,6 +29,11 @@ func fail(_ message: String) -> Never {
 switch CommandLine.arguments.dropFirst().first {
 case "embed": exit(runEmbed(Array(CommandLine.arguments.dropFirst(2))))
 case "scale": exit(runScale(Array(CommandLine.arguments.dropFirst(2))))
+case "restart":
+    let args = Array(CommandLine.arguments.dropFirst(2))
+    let done = DispatchSemaphore(value: 0)
+    Task { let rc = await runRestart(args); fflush(nil); exit(rc) }
+    done.wait()
 default: break
 }
 

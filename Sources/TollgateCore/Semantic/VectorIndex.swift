@@ -187,11 +187,14 @@ public final class VectorIndex: Sendable {
     /// Blocks until every training started so far (and any it chains) has finished.
     public func waitForTraining() { trainings.wait() }
 
-    /// One namespace's shape: rows, lists (0 while flat), lists probed, bytes held.
+    /// One namespace's shape: rows, lists (0 while flat), lists probed, bytes held (vectors, ids,
+    /// centroids and the id map, by capacity).
     public func stats(namespace: CacheKey) -> (rows: Int, lists: Int, probes: Int, bytes: Int)? {
         guard let ns = namespaces.withLock({ $0[namespace] }) else { return nil }
-        let s = ns.snapshot
-        return (s.count, s.nlist, s.nprobe, s.memoryBytes)
+        let (s, slots) = ns.state.withLock { ($0.snapshot, $0.locations.capacity) }
+        // The id → row map: a key and a location per slot (its keys share the lists' buffers).
+        let mapBytes = slots * (MemoryLayout<CacheKey>.stride + MemoryLayout<RowLocation>.stride + 1)
+        return (s.count, s.nlist, s.nprobe, s.memoryBytes + mapBytes)
     }
 
     /// Searches with another number of probed lists (benchmarks: recall against speed).
