@@ -16,6 +16,10 @@ public enum CacheTable: String, Sendable, CaseIterable {
     /// Stored OpenAI Responses (tenant + id → the response and its conversation), for
     /// `previous_response_id` and `GET /v1/responses/{id}`.
     case responses
+    /// Namespace → the semantic index's trained centroids (TollgateSemantic/Index/IndexPersistence.swift).
+    case centroids
+    /// Exact key → the inverted list its vector is in (same file).
+    case assignments
 }
 
 /// One change in a write batch.

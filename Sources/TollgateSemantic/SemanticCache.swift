@@ -63,7 +63,7 @@ public final class SemanticCache: Sendable {
     public init(embedder: any Embedder, store: any CacheStore, maxTurns: Int = 1, guardrail: LookalikeGuard = LookalikeGuard(),
                 logger: Logger = Logger(label: "tollgate.semantic")) {
         self.embedder = embedder
-        self.index = VectorIndex(dimension: embedder.dimension)
+        self.index = VectorIndex(dimension: embedder.dimension, store: store)
         self.store = store
         self.maxTurns = maxTurns
         self.guardrail = guardrail
@@ -162,15 +162,7 @@ public final class SemanticCache: Sendable {
     /// Loads every persisted vector into the index; returns how many.
     @discardableResult
     public func load() throws -> Int {
-        var loaded = 0
-        try store.scan(.vectors) { key, value in
-            if let row = VectorRow(decoding: value), row.vector.count == index.dimension {
-                index.upsert(namespace: row.namespace, id: key, vector: row.vector)
-                loaded += 1
-            }
-            return true
-        }
-        return loaded
+        try index.load(from: store)
     }
 
     /// Forgets the vectors of removed entries (TTL expiry, purge).

@@ -129,60 +129,107 @@ public struct VectorMatrix: Sendable {
     }
 }
 
-/// Every namespace's matrix, safe to share: searches copy nothing and run concurrently under a
-/// read lock; writers (appends, removals) hold the write lock only for the append itself.
+/// Every namespace's index, safe to share (Sources/TollgateCore/Semantic/Index/): a flat
+/// exact scan while a namespace is small, an IVF index (k-means centroids trained off the
+/// request path, `nprobe` inverted lists scanned with `cblas_sgemv`) once it passes
+/// `IndexParameters.flatLimit` rows. Searches copy a copy-on-write snapshot out of a `Mutex`
+/// and scan it without holding any lock; writers hold the namespace's mutex for the row itself.
 public final class VectorIndex: Sendable {
     public let dimension: Int
-    private let lock = ReadWriteLock()
-    private nonisolated(unsafe) var namespaces: [CacheKey: VectorMatrix] = [:]
+    public let parameters: IndexParameters
+    let namespaces = Mutex<[CacheKey: NamespaceIndex]>([:])
+    let persistence: IndexPersistence?
+    /// Trainings in flight (`waitForTraining`).
+    let trainings = DispatchGroup()
 
-    public init(dimension: Int) {
+    /// - Parameter store: where trained centroids and row lists persist (tables `centroids` and
+    ///   `assignments`), so that a restart loads them instead of training again; nil keeps them
+    ///   in memory only.
+    public init(dimension: Int, parameters: IndexParameters = .default, store: (any CacheStore)? = nil) {
         self.dimension = dimension
+        self.parameters = parameters
+        self.persistence = store.map { IndexPersistence(store: $0) }
+    }
+
+    func namespaceIndex(_ namespace: CacheKey) -> NamespaceIndex {
+        namespaces.withLock { map in
+            if let ns = map[namespace] { return ns }
+            let ns = NamespaceIndex(namespace: namespace, dimension: dimension, parameters: parameters, persistence: persistence, trainings: trainings)
+            map[namespace] = ns
+            return ns
+        }
     }
 
     public func upsert(namespace: CacheKey, id: CacheKey, vector: [Float]) {
-        lock.write { namespaces[namespace, default: VectorMatrix(dimension: dimension)].upsert(id, vector) }
+        precondition(vector.count == dimension)
+        while !namespaceIndex(namespace).upsert(id, vector) {}  // retired meanwhile: take the new one
     }
 
     public func remove(namespace: CacheKey, id: CacheKey) {
-        lock.write {
-            namespaces[namespace]?.remove(id)
-            if namespaces[namespace]?.count == 0 { namespaces[namespace] = nil }
+        namespaces.withLock { map in
+            guard let ns = map[namespace] else { return }
+            let emptied = ns.state.withLock { s -> Bool in
+                s.remove(id)
+                s.log?.append(.remove(id))
+                if s.count == 0 && !s.training { s.retired = true }
+                return s.retired
+            }
+            if emptied { map[namespace] = nil }
         }
     }
 
     /// The `k` nearest cached prompts in `namespace`, best first.
     public func search(namespace: CacheKey, query: [Float], k: Int = 1) -> [(id: CacheKey, score: Float)] {
-        lock.read { namespaces[namespace]?.top(query, k: k) ?? [] }
+        guard let ns = namespaces.withLock({ $0[namespace] }) else { return [] }
+        return ns.search(query, k: k)
     }
 
     /// Rows across all namespaces.
-    public var count: Int { lock.read { namespaces.values.reduce(0) { $0 + $1.count } } }
-}
+    public var count: Int { namespaces.withLock { Array($0.values) }.reduce(0) { $0 + $1.count } }
 
-/// A pthread reader-writer lock: many readers at once, one writer.
-final class ReadWriteLock: @unchecked Sendable {
-    private let rw: UnsafeMutablePointer<pthread_rwlock_t>
+    /// Blocks until every training started so far (and any it chains) has finished.
+    public func waitForTraining() { trainings.wait() }
 
-    init() {
-        rw = .allocate(capacity: 1)
-        pthread_rwlock_init(rw, nil)
+    /// One namespace's shape: rows, lists (0 while flat), lists probed, bytes held (vectors, ids,
+    /// centroids and the id map, by capacity).
+    public func stats(namespace: CacheKey) -> (rows: Int, lists: Int, probes: Int, bytes: Int)? {
+        guard let ns = namespaces.withLock({ $0[namespace] }) else { return nil }
+        let (s, slots) = ns.state.withLock { ($0.snapshot, $0.locations.capacity) }
+        // The id → row map: a key and a location per slot (its keys share the lists' buffers).
+        let mapBytes = slots * (MemoryLayout<CacheKey>.stride + MemoryLayout<RowLocation>.stride + 1)
+        return (s.count, s.nlist, s.nprobe, s.memoryBytes + mapBytes)
     }
 
-    deinit {
-        pthread_rwlock_destroy(rw)
-        rw.deallocate()
+    /// Searches with another number of probed lists (benchmarks: recall against speed).
+    public func search(namespace: CacheKey, query: [Float], k: Int = 1, nprobe: Int) -> [(id: CacheKey, score: Float)] {
+        guard let ns = namespaces.withLock({ $0[namespace] }) else { return [] }
+        return ns.snapshot.search(query, k: k, nprobe: nprobe)
     }
 
-    func read<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_rwlock_rdlock(rw)
-        defer { pthread_rwlock_unlock(rw) }
-        return try body()
+    /// Trains `namespace` now at its current size, on the caller's thread (benchmarks).
+    public func retrainNow(namespace: CacheKey) {
+        guard let ns = namespaces.withLock({ $0[namespace] }) else { return }
+        let go = ns.state.withLock { s -> Bool in
+            guard !s.training else { return false }
+            s.training = true
+            s.log = []
+            return true
+        }
+        if go { ns.train() }
+        waitForTraining()
     }
 
-    func write<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_rwlock_wrlock(rw)
-        defer { pthread_rwlock_unlock(rw) }
-        return try body()
+    /// Trains every namespace past its size now, on the caller's thread (benchmarks, tests).
+    public func trainNow() {
+        for ns in namespaces.withLock({ Array($0.values) }) {
+            let due = ns.state.withLock { s -> Bool in
+                guard !s.training, s.count > ns.nextTraining(s) else { return false }
+                s.training = true
+                s.log = []
+                return true
+            }
+            if due { ns.train() }
+        }
+        waitForTraining()
     }
 }

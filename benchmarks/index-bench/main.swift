@@ -25,6 +25,18 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
+// The approximate index at scale (issue 16): benchmarks/index-bench/Scale.swift.
+switch CommandLine.arguments.dropFirst().first {
+case "embed": exit(runEmbed(Array(CommandLine.arguments.dropFirst(2))))
+case "scale": exit(runScale(Array(CommandLine.arguments.dropFirst(2))))
+case "restart":
+    let args = Array(CommandLine.arguments.dropFirst(2))
+    let done = DispatchSemaphore(value: 0)
+    Task { let rc = await runRestart(args); fflush(nil); exit(rc) }
+    done.wait()
+default: break
+}
+
 var n = -1
 var queryCount = 200
 var warmupCount = 20
