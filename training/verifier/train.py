@@ -146,21 +146,30 @@ def main():
     print(f"measured {per_step:.3f} s/step (batch {args.batch}, one thread)")
     if args.measure:
         return
-    total = args.steps or int(args.minutes * 60 / per_step)
-    warmup = max(1, int(0.06 * total))
+    # Schedule: linear warm-up over the first `warmup` steps, then linear decay to 0 by the end of the
+    # budget — by step count with --steps, else by wall-clock time (the machine is shared: a step count
+    # sized from one measurement would overrun when other jobs take the CPU). The log records the steps.
+    total = args.steps or 10**9
+    budget_s = args.minutes * 60
+    warmup = 50
     base = [g["lr"] for g in opt.param_groups]
-    print(f"training {total} steps ≈ {total * args.batch / len(train):.2f} epochs of {len(train)} pairs")
-    log, t0, ema = [], time.time(), None
-    for s in range(10, total):
-        f = min((s + 1) / warmup, max(0.0, (total - s) / (total - warmup)))
+    print(f"training for {'%d steps' % total if args.steps else '%.0f min' % args.minutes}, {len(train)} pairs")
+    log, t0, ema, s = [], time.time(), None, 10
+    while s < total:
+        done = (s / total) if args.steps else (time.time() - t0) / budget_s
+        if done >= 1:
+            break
+        f = min((s + 1) / warmup, 1.0 - done)
         for g, lr in zip(opt.param_groups, base):
             g["lr"] = lr * f
         loss = step()
         ema = loss if ema is None else 0.98 * ema + 0.02 * loss
-        if s % 100 == 0:
+        if s % 50 == 0:
             el = time.time() - t0
-            print(f"step {s}/{total} loss {ema:.4f} {el / 60:.1f} min", flush=True)
+            print(f"step {s} loss {ema:.4f} {el / 60:.1f} min lr×{f:.3f}", flush=True)
             log.append({"step": s, "loss": ema, "minutes": el / 60})
+        s += 1
+    total = s
     train_minutes = (time.time() - t0) / 60 + per_step * 10 / 60
 
     out = Path(args.out)

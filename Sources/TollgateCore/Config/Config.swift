@@ -17,6 +17,8 @@ public struct GatewayConfig: Sendable {
         public var maxTurns = 1
         /// The upstream of the `remote` embedder.
         public var remote: RemoteEmbedding?
+        /// The pair verifier (`cache.semantic.verifier`); nil: cosine threshold and full guard only.
+        public var verifier: VerifierSettings?
     }
 
     /// An OpenAI-compatible embeddings upstream for `embedder: remote`.

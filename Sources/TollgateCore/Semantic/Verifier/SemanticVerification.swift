@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+
+/// The semantic layer's second opinion (issue 15): a candidate whose cosine is at least the loose
+/// `candidateThreshold` is served only if the pair verifier reads the two prompts as the same request
+/// (probability ≥ `threshold`) and the reduced look-alike guard agrees. The guard keeps only the checks a
+/// verifier cannot be trusted with: numbers (values, units, order), quoted strings and technologies
+/// (code identifiers, languages, tools); the verifier replaces the English rules for names, negation,
+/// direction, qualifiers and the task.
+public struct SemanticVerification: Sendable {
+    public let verifier: PairVerifier
+    /// The least verifier probability served.
+    public let threshold: Float
+    /// The cosine a candidate needs to be shown to the verifier (a looser gate than the cosine-only default).
+    public let candidateThreshold: Double
+    /// The checks kept from the look-alike guard.
+    public let guardrail: LookalikeGuard
+
+    public static let keptChecks: Set<MismatchKind> = [.numbers, .quoted, .technologies]
+    /// Tuned on PAWS dev's tune split + QQP even rows (training/verifier/RESULTS.md).
+    public static let defaultThreshold: Float = 0.5
+    public static let defaultCandidateThreshold = 0.80
+
+    public init(verifier: PairVerifier, threshold: Float = SemanticVerification.defaultThreshold,
+                candidateThreshold: Double = SemanticVerification.defaultCandidateThreshold,
+                guardrail: LookalikeGuard = LookalikeGuard(checks: SemanticVerification.keptChecks)) {
+        self.verifier = verifier
+        self.threshold = threshold
+        self.candidateThreshold = candidateThreshold
+        self.guardrail = guardrail
+    }
+
+    /// The cosine gate for a lookup asked at `threshold`: the looser of the two (a candidate above the
+    /// cosine-only threshold still needs the verifier's yes).
+    public func gate(_ threshold: Double) -> Double { min(threshold, candidateThreshold) }
+
+    /// The reduced guard first (a microsecond), then the verifier (a forward pass).
+    public func verdict(query: String, queryFeatures: PromptFeatures, cached: String) -> GuardVerdict {
+        let g = guardrail.verdict(query: queryFeatures, cached: guardrail.features(of: cached))
+        guard g.pass else { return g }
+        let p = verifier.score(query, cached)
+        if p >= threshold { return .passed }
+        return GuardVerdict(pass: false, reason: String(format: "verifier: p = %.3f < %.3f", p, threshold), kind: nil)
+    }
+
+    /// The verification `settings` ask for (files resolved against the working directory, as `model_dir`),
+    /// or nil, with one log line saying why, when it is off or its files cannot be loaded.
+    public static func load(_ settings: GatewayConfig.VerifierSettings?, modelDir: String, logger: Logger) -> SemanticVerification? {
+        guard let settings else { return nil }
+        do {
+            let verifier = try PairVerifier(verifierFile: URL(fileURLWithPath: settings.path),
+                                            modelDirectory: URL(fileURLWithPath: modelDir))
+            logger.info("semantic verifier on (\(settings.path)): candidates at cosine ≥ \(settings.candidateThreshold), served at p ≥ \(settings.threshold)")
+            return SemanticVerification(verifier: verifier, threshold: Float(settings.threshold),
+                                        candidateThreshold: settings.candidateThreshold)
+        } catch {
+            logger.error("semantic verifier off: cannot load \(settings.path) with \(modelDir): \(error); using the cosine threshold and the full look-alike guard")
+            return nil
+        }
+    }
+}
+
+extension GatewayConfig {
+    /// `cache.semantic.verifier`: the pair verifier's file and thresholds.
+    public struct VerifierSettings: Sendable, Equatable {
+        public var path = "models/verifier/pair-verifier.safetensors"
+        public var threshold = Double(SemanticVerification.defaultThreshold)
+        public var candidateThreshold = SemanticVerification.defaultCandidateThreshold
+        public init() {}
+    }
+}
