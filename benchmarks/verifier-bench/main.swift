@@ -49,3 +49,17 @@ var all: [Double] = []
 for _ in 0..<20 { for (a, b) in pairs { all.append(ms { _ = verifier.logit(a, b) }) } }
 all.sort()
 print(String(format: "all pairs: p50 %.2f ms, p90 %.2f ms", all[all.count / 2], all[all.count * 9 / 10]))
+
+// The floor on this machine now: the embedder's bare sgemm calls at the same token count (the verifier has
+// the same shapes), interleaved with the verifier so that both see the same load.
+if let embedder = try? MiniLMEmbedder(modelDirectory: URL(fileURLWithPath: modelDir)) {
+    let (a, b) = pairs[0]
+    let n = verifier.pairTokens(a, b).ids.count
+    var v: [Double] = [], f: [Double] = []
+    for _ in 0..<60 {
+        v.append(ms { _ = verifier.logit(a, b) })
+        f.append(ms { embedder.runMatrixProductsOnly(tokenCount: n) })
+    }
+    v.sort(); f.sort()
+    print(String(format: "%d tokens, interleaved: verifier p50 %.2f ms, sgemm-only floor p50 %.2f ms (ratio %.2f)", n, v[30], f[30], v[30] / f[30]))
+}

@@ -49,6 +49,14 @@ struct SemanticVerificationTests {
         #expect(!hit, "\(pair.0) / \(pair.1) was served")
     }
 
+    @Test func numberOrderRule() {
+        #expect(SemanticVerification.digitRuns("Pay $1,000 at 3.5 % for 12 months.") == ["1000", "3.5", "12"])
+        #expect(SemanticVerification.numberOrder("What is 7 divided by 2?", "What's 2 / 7?") != nil)
+        #expect(SemanticVerification.numberOrder("What is 7 divided by 2?", "Divide 7 by 2") == nil)
+        #expect(SemanticVerification.numberOrder("Book a table for 2 at 8 pm", "Book a table for 8 at 2 pm") != nil)
+        #expect(SemanticVerification.numberOrder("Top 5 movies", "Top 10 movies") == nil, "other numbers: the guard's numbers check")
+    }
+
     @Test func configReadsTheVerifier() throws {
         let c = try ConfigLoader.parse("""
             cache:

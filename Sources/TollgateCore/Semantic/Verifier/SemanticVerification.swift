@@ -4,7 +4,8 @@ import Logging
 /// The semantic layer's second opinion (issue 15): a candidate whose cosine is at least the loose
 /// `candidateThreshold` is served only if the pair verifier reads the two prompts as the same request
 /// (probability ≥ `threshold`) and the reduced look-alike guard agrees. The guard keeps only the checks a
-/// verifier cannot be trusted with: numbers (values, units, order), quoted strings and technologies
+/// verifier cannot be trusted with: numbers (values, units, order — also the order of the same numbers,
+/// `numberOrder`), quoted strings and technologies
 /// (code identifiers, languages, tools); the verifier replaces the English rules for names, negation,
 /// direction, qualifiers and the task.
 public struct SemanticVerification: Sendable {
@@ -38,9 +39,38 @@ public struct SemanticVerification: Sendable {
     public func verdict(query: String, queryFeatures: PromptFeatures, cached: String) -> GuardVerdict {
         let g = guardrail.verdict(query: queryFeatures, cached: guardrail.features(of: cached))
         guard g.pass else { return g }
+        if let refused = Self.numberOrder(query, cached) { return refused }
         let p = verifier.score(query, cached)
         if p >= threshold { return .passed }
         return GuardVerdict(pass: false, reason: String(format: "verifier: p = %.3f < %.3f", p, threshold), kind: nil)
+    }
+
+    /// The same numbers in another order ("7 divided by 2" / "2 divided by 7", "a table for 2 at 8" /
+    /// "… for 8 at 2"): refused, since which number plays which role is what a small verifier gets
+    /// least reliably right. Digits only (number words are not read); a reordering that keeps the
+    /// meaning ("3 plus 5" / "5 plus 3") is refused too — a missed hit, not a wrong one.
+    static func numberOrder(_ a: String, _ b: String) -> GuardVerdict? {
+        let na = digitRuns(a), nb = digitRuns(b)
+        guard na.count >= 2, na != nb, na.sorted() == nb.sorted() else { return nil }
+        return GuardVerdict(pass: false, reason: "numbers in another order: \(na) vs \(nb)", kind: .numbers)
+    }
+
+    /// The numbers written with digits, in order ("1,000" and "3.5" are one number each).
+    static func digitRuns(_ s: String) -> [String] {
+        var out: [String] = [], cur = ""
+        let chars = Array(s)
+        for (i, c) in chars.enumerated() {
+            if c.isASCII && c.isNumber {
+                cur.append(c)
+            } else if (c == "." || c == ","), !cur.isEmpty, i + 1 < chars.count, chars[i + 1].isASCII, chars[i + 1].isNumber {
+                if c == "." { cur.append(c) }
+            } else if !cur.isEmpty {
+                out.append(cur)
+                cur = ""
+            }
+        }
+        if !cur.isEmpty { out.append(cur) }
+        return out
     }
 
     /// The verification `settings` ask for (files resolved against the working directory, as `model_dir`),
