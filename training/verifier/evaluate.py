@@ -86,6 +86,8 @@ def main():
     ap.add_argument("--threshold", type=float, default=0.5)
     ap.add_argument("--final", action="store_true")
     ap.add_argument("--out", default="/tmp/verifier-eval.json")
+    ap.add_argument("--qqp-only", action="store_true", help="skip the tune / generated sets")
+    ap.add_argument("--dump", help="write the QQP pairs' cosines, logits and labels here (.npz)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     md = Path(args.model_dir)
@@ -102,7 +104,9 @@ def main():
     thresholds = [0.3, 0.5, 0.7, 0.8, 0.9, 0.95]
     cos_thresholds = [0.85, 0.90, 0.93, 0.95]
 
-    if not args.final:
+    if args.qqp_only:
+        parity, name = (1, "QQP odd rows (final report, once)") if args.final else (0, "QQP even rows (tuning)")
+    elif not args.final:
         splits = load_splits(Path(args.gen_dir), SEED)
         results["sets"] = [report("tune (PAWS dev 15% + GPTCache 15%)", predict(ver, enc, splits["tune"]), splits["tune"]),
                            report("tune PAWS only", predict(ver, enc, splits["tune_paws"]), splits["tune_paws"]),
@@ -135,6 +139,8 @@ def main():
     logits = np.full(len(rows), -20.0, dtype=np.float32)
     gi = np.nonzero(cos >= min(args.gate, 0.80))[0]
     logits[gi] = predict(ver, enc, [rows[i] for i in gi])
+    if args.dump:
+        np.savez(args.dump, cos=cos, logits=logits, labels=np.array([r[2] for r in rows]))
     results["qqp"] = qqp_table(name, rows, cos, logits, args.gate, thresholds if not args.final else [args.threshold],
                                cos_thresholds)
     json.dump(results, open(args.out, "w"), indent=1)
