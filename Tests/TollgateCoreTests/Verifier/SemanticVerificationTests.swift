@@ -43,6 +43,7 @@ struct SemanticVerificationTests {
         ("Book a table for 2 at 8 pm", "Book a table for 8 at 2 pm"),
         ("What's the weather in Paris today?", "What's the weather in Paris tomorrow?"),
         ("What did I spend last month?", "What did I spend this month?"),
+        ("Find flights from Paris to Rome", "Find flights from Rome to Paris"),
     ])
     func lookalikeRefused(_ pair: (String, String)) async throws {
         let (hit, _) = try await served(pair.0, pair.1)
