@@ -12,7 +12,7 @@ MODEL_DIR ?= .models/all-MiniLM-L6-v2
 # One OpenBLAS thread per call: embeddings are small products, and the server has its own threads.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: all deps apt-deps venv model build release run test bench-http clean
+.PHONY: all deps apt-deps venv model build release run test bench-http clean verifier-venv verifier-data verifier-train verifier-reference verifier-eval
 
 all: build
 
@@ -55,6 +55,37 @@ test: deps model build
 
 bench-http: apt-deps
 	bash benchmarks/http/run.sh
+
+## verifier-train: the pair verifier (issue 15) — generate the template pairs, fine-tune MiniLM-L6 as a
+## cross-encoder on ONE thread (~40 min), export models/verifier/pair-verifier.safetensors (fp16, committed:
+## a fresh machine needs only `make model` for the shared word embeddings), then the Swift test's reference.
+## Its own venv (.venv-train) with pinned torch, safetensors, tokenizers. See training/verifier/RESULTS.md.
+VENV_TRAIN    ?= .venv-train
+VERIFIER_DATA ?= .verifier-data
+TRAIN_PY      := $(abspath $(VENV_TRAIN))/bin/python
+TRAIN_ARGS    := --model-dir $(abspath $(MODEL_DIR))
+
+verifier-venv:
+	@test -x $(TRAIN_PY) || python3 -m venv $(VENV_TRAIN)
+	@$(TRAIN_PY) -c "import torch, safetensors, tokenizers, numpy" 2>/dev/null || $(TRAIN_PY) -m pip install -q --disable-pip-version-check \
+	  torch==2.15.0 safetensors==0.8.0 tokenizers==0.23.3 numpy==2.4.6
+
+verifier-data:
+	python3 training/verifier/generate_pairs.py $(VERIFIER_DATA)
+
+verifier-train: model verifier-venv verifier-data
+	cd training/verifier && OMP_NUM_THREADS=1 $(TRAIN_PY) train.py $(TRAIN_ARGS) --gen-dir $(abspath $(VERIFIER_DATA)) --out $(CURDIR)/models/verifier
+	$(MAKE) verifier-reference
+
+verifier-reference: model verifier-venv
+	cd training/verifier && OMP_NUM_THREADS=1 $(TRAIN_PY) make_reference.py $(TRAIN_ARGS) \
+	  --verifier $(CURDIR)/models/verifier/pair-verifier.safetensors --out $(CURDIR)/fixtures/verifier/reference.json
+
+## verifier-eval: the committed verifier on the tune split, the held-out generated set, QQP even rows
+## (threshold tuning) — add EVAL_ARGS=--final for the one-off PAWS test / QQP odd report.
+verifier-eval: model verifier-venv verifier-data
+	cd training/verifier && OMP_NUM_THREADS=1 $(TRAIN_PY) evaluate.py $(TRAIN_ARGS) --gen-dir $(abspath $(VERIFIER_DATA)) \
+	  --verifier $(CURDIR)/models/verifier/pair-verifier.safetensors $(EVAL_ARGS)
 
 clean:
 	rm -rf .build .tollgate

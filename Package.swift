@@ -86,6 +86,8 @@ let package = Package(
         .executableTarget(name: "embed-bench", dependencies: ["TollgateCore"], path: "benchmarks/embed-bench", swiftSettings: strict),
         // Benchmark: cosine top-1 over N × 384 vectors (against numpy and FAISS in benchmarks/index/).
         .executableTarget(name: "index-bench", dependencies: ["TollgateCore"], path: "benchmarks/index-bench", swiftSettings: strict),
+        // Benchmark: ms per pair for the pair verifier (issue 15).
+        .executableTarget(name: "verifier-bench", dependencies: ["TollgateCore"], path: "benchmarks/verifier-bench", swiftSettings: strict),
         // Tuning tool: threshold and look-alike guard over labelled pairs with their cosines.
         .executableTarget(name: "guard-eval", dependencies: ["TollgateCore"], path: "benchmarks/guard-eval", swiftSettings: strict),
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore"], swiftSettings: strict),

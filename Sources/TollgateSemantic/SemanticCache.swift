@@ -46,6 +46,8 @@ public final class SemanticCache: Sendable {
     public let embedder: any Embedder
     public let index: VectorIndex
     public let guardrail: LookalikeGuard
+    /// The pair verifier and the reduced guard, when configured (then they decide instead of `guardrail`).
+    public let verification: SemanticVerification?
     let store: any CacheStore
     let maxTurns: Int
     let logger: Logger
@@ -61,13 +63,14 @@ public final class SemanticCache: Sendable {
     public static let defaultThreshold = 0.93
 
     public init(embedder: any Embedder, store: any CacheStore, maxTurns: Int = 1, guardrail: LookalikeGuard = LookalikeGuard(),
-                logger: Logger = Logger(label: "tollgate.semantic")) {
+                logger: Logger = Logger(label: "tollgate.semantic"), verification: SemanticVerification? = nil) {
         self.embedder = embedder
         self.index = VectorIndex(dimension: embedder.dimension, store: store)
         self.store = store
         self.maxTurns = maxTurns
         self.guardrail = guardrail
         self.logger = logger
+        self.verification = verification
     }
 
     // MARK: Namespace
@@ -116,12 +119,14 @@ public final class SemanticCache: Sendable {
         let started = ContinuousClock.now
         defer { probe.lookedUp(since: started) }
         let query = guardrail.features(of: prompt.text)
-        for (id, score) in index.search(namespace: prompt.namespace, query: prompt.vector, k: SemanticCache.candidates) where Double(score) >= threshold {
+        let gate = verification?.gate(threshold) ?? threshold
+        for (id, score) in index.search(namespace: prompt.namespace, query: prompt.vector, k: SemanticCache.candidates) where Double(score) >= gate {
             guard let row = try? store.get(.vectors, id), let stored = VectorRow(decoding: row) else {
                 index.remove(namespace: prompt.namespace, id: id)  // evicted or purged elsewhere
                 continue
             }
-            let verdict = guardrail.verdict(query: query, cached: guardrail.features(of: stored.text))
+            let verdict = verification?.verdict(query: prompt.text, queryFeatures: query, cached: stored.text)
+                ?? guardrail.verdict(query: query, cached: guardrail.features(of: stored.text))
             if verdict.pass {
                 result.match = SemanticMatch(key: id, similarity: score, cachedPrompt: stored.text)
                 return result

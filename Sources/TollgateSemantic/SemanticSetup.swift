@@ -22,7 +22,8 @@ public enum SemanticSetup {
             guard let minilm = loadMiniLM(modelDir: s.modelDir, logger: logger) else { return nil }
             embedder = minilm
         }
-        let cache = SemanticCache(embedder: embedder, store: store, maxTurns: s.maxTurns, logger: logger)
+        let cache = SemanticCache(embedder: embedder, store: store, maxTurns: s.maxTurns, logger: logger,
+                                  verification: SemanticVerification.load(s.verifier, modelDir: s.modelDir, logger: logger))
         do {
             let n = try cache.load()
             logger.info("semantic cache on (\(embedder.name)); \(n) cached prompts loaded")

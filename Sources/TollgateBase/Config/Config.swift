@@ -17,6 +17,8 @@ public struct GatewayConfig: Sendable {
         public var maxTurns = 1
         /// The upstream of the `remote` embedder.
         public var remote: RemoteEmbedding?
+        /// The pair verifier (`cache.semantic.verifier`); nil: cosine threshold and full guard only.
+        public var verifier: VerifierSettings?
     }
 
     /// An OpenAI-compatible embeddings upstream for `embedder: remote`.
@@ -189,5 +191,19 @@ public struct KeyConfig: Sendable {
         self.keySHA256 = keySHA256
         self.tenant = tenant
         self.admin = admin
+    }
+}
+
+extension GatewayConfig {
+    /// `cache.semantic.verifier`: the pair verifier's file and thresholds.
+    public struct VerifierSettings: Sendable, Equatable {
+        public var path = "models/verifier/pair-verifier.safetensors"
+        /// Served when the verifier's probability of "same meaning" is at least this.
+        public static let defaultThreshold = 0.5
+        /// Candidates from this cosine up go to the verifier.
+        public static let defaultCandidateThreshold = 0.90
+        public var threshold = defaultThreshold
+        public var candidateThreshold = defaultCandidateThreshold
+        public init() {}
     }
 }

@@ -44,7 +44,7 @@ public enum ConfigLoader {
             if let v = try cache.int("ttl_seconds", in: 1...Int(Int32.max)) { config.cache.ttlSeconds = v }
             if let v = try cache.int("max_bytes", in: (1 << 20)...(1 << 40)) { config.cache.maxBytes = v }
             if let s = try cache.child("semantic") {
-                try s.allowOnly(["enabled", "embedder", "model_dir", "threshold", "max_turns", "remote"])
+                try s.allowOnly(["enabled", "embedder", "model_dir", "threshold", "max_turns", "remote", "verifier"])
                 if let v = try s.bool("enabled") { config.cache.semantic.enabled = v }
                 if let v = try s.string("embedder", oneOf: ["minilm", "hashing", "remote"]) { config.cache.semantic.embedder = v }
                 if let v = try s.string("model_dir") { config.cache.semantic.modelDir = v }
@@ -55,6 +55,14 @@ public enum ConfigLoader {
                     config.cache.semantic.remote = GatewayConfig.RemoteEmbedding(
                         baseURL: try r.requiredString("base_url"), model: try r.requiredString("model"),
                         dimension: try r.int("dimension", in: 1...65536) ?? 1536, apiKeyEnv: try r.string("api_key_env"))
+                }
+                if let v = try s.child("verifier") {
+                    try v.allowOnly(["path", "threshold", "candidate_threshold"])
+                    var settings = GatewayConfig.VerifierSettings()
+                    if let p = try v.string("path") { settings.path = p }
+                    if let t = try v.double("threshold", in: 0...1) { settings.threshold = t }
+                    if let t = try v.double("candidate_threshold", in: 0...1) { settings.candidateThreshold = t }
+                    config.cache.semantic.verifier = settings
                 }
                 if config.cache.semantic.embedder == "remote" && config.cache.semantic.remote == nil {
                     throw s.error("remote", "`embedder: remote` needs `remote: { base_url, model, dimension }`")

@@ -25,8 +25,7 @@ public final class MiniLMEmbedder: @unchecked Sendable {
 
     private let file: SafetensorsFile
     private let weights: Weights
-    private let poolLock = NSLock()
-    private var pool: [Workspace] = []
+    private let workspaces: BertWorkspacePool
 
     /// Loads the model from a directory holding `model.safetensors`, `vocab.txt` and (optionally)
     /// `config.json`, as `scripts/fetch-model.sh` lays it out.
@@ -68,6 +67,7 @@ public final class MiniLMEmbedder: @unchecked Sendable {
         self.configuration = c
         self.maxTokens = maxTokens
         self.weights = try Weights(file: file, configuration: c)
+        self.workspaces = BertWorkspacePool(configuration: c, maxTokens: maxTokens)
     }
 
     // MARK: - Public API
@@ -138,33 +138,21 @@ public final class MiniLMEmbedder: @unchecked Sendable {
         }
     }
 
-    private func withWorkspace<R>(_ body: (Workspace) -> R) -> R {
-        poolLock.lock()
-        let pooled = pool.popLast()
-        poolLock.unlock()
-        let ws = pooled ?? Workspace(configuration: configuration, maxTokens: maxTokens)
-        defer {
-            poolLock.lock()
-            pool.append(ws)
-            poolLock.unlock()
-        }
-        return body(ws)
+    private func withWorkspace<R>(_ body: (BertWorkspace) -> R) -> R {
+        workspaces.with(body)
     }
 
     /// BERT encoder + mean pooling + L2 normalisation. With `ids == nil`, runs only the sgemm calls.
     private func forward(
-        tokenCount n: Int, ids: UnsafeBufferPointer<Int32>?, workspace ws: Workspace,
+        tokenCount n: Int, ids: UnsafeBufferPointer<Int32>?, workspace ws: BertWorkspace,
         output: UnsafeMutablePointer<Float>?
     ) {
         typealias K = TransformerKernels
         let c = configuration
-        let hidden = c.hiddenSize, inter = c.intermediateSize
-        let heads = c.headCount, headSize = hidden / heads
-        let eps = c.layerNormEpsilon
+        let hidden = c.hiddenSize
         let full = ids != nil
-        let scale = 1 / Float(headSize).squareRoot()
         let w = weights
-        let x = ws.x, q = ws.q, k = ws.k, v = ws.v, ctx = ws.ctx, scores = ws.scores, mid = ws.intermediate
+        let x = ws.x
 
         if let ids {
             // Embeddings: word + position + token type 0, then LayerNorm.
@@ -174,52 +162,10 @@ public final class MiniLMEmbedder: @unchecked Sendable {
                 let position = w.positionEmbeddings + t * hidden
                 for j in 0..<hidden { row[j] = word[j] + position[j] + w.tokenType0[j] }
             }
-            K.layerNorm(x, rows: n, width: hidden, gamma: w.embeddingNormGamma, beta: w.embeddingNormBeta, eps: eps)
+            K.layerNorm(x, rows: n, width: hidden, gamma: w.embeddingNormGamma, beta: w.embeddingNormBeta, eps: c.layerNormEpsilon)
         }
 
-        for layer in w.layers {
-            // Q, K, V = x Wᵀ + b (bias pre-filled, accumulated with beta = 1).
-            if full {
-                K.fillRows(q, rows: n, width: hidden, with: layer.queryBias)
-                K.fillRows(k, rows: n, width: hidden, with: layer.keyBias)
-                K.fillRows(v, rows: n, width: hidden, with: layer.valueBias)
-            }
-            K.gemmABt(m: n, n: hidden, k: hidden, a: x, lda: hidden, b: layer.query, ldb: hidden, beta: 1, c: q, ldc: hidden)
-            K.gemmABt(m: n, n: hidden, k: hidden, a: x, lda: hidden, b: layer.key, ldb: hidden, beta: 1, c: k, ldc: hidden)
-            K.gemmABt(m: n, n: hidden, k: hidden, a: x, lda: hidden, b: layer.value, ldb: hidden, beta: 1, c: v, ldc: hidden)
-
-            // Per head: scores = Q_h K_hᵀ / sqrt(d); softmax; ctx_h = scores V_h.
-            for head in 0..<heads {
-                let off = head * headSize
-                K.gemmABt(m: n, n: n, k: headSize, alpha: scale, a: q + off, lda: hidden, b: k + off, ldb: hidden,
-                          beta: 0, c: scores, ldc: n)
-                if full { K.softmaxRows(scores, rows: n, width: n, stride: n) }
-                K.gemmAB(m: n, n: headSize, k: n, a: scores, lda: n, b: v + off, ldb: hidden,
-                         beta: 0, c: ctx + off, ldc: hidden)
-            }
-
-            // x = LayerNorm(x + ctx Woᵀ + bo): bias added into the residual, product accumulated onto it.
-            if full { K.addToRows(x, rows: n, width: hidden, layer.attentionOutputBias) }
-            K.gemmABt(m: n, n: hidden, k: hidden, a: ctx, lda: hidden, b: layer.attentionOutput, ldb: hidden,
-                      beta: 1, c: x, ldc: hidden)
-            if full {
-                K.layerNorm(x, rows: n, width: hidden, gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, eps: eps)
-                K.fillRows(mid, rows: n, width: inter, with: layer.intermediateBias)
-            }
-
-            // FFN: mid = gelu(x Wiᵀ + bi); x = LayerNorm(x + mid Woutᵀ + bout).
-            K.gemmABt(m: n, n: inter, k: hidden, a: x, lda: hidden, b: layer.intermediate, ldb: hidden,
-                      beta: 1, c: mid, ldc: inter)
-            if full {
-                K.gelu(mid, count: n * inter)
-                K.addToRows(x, rows: n, width: hidden, layer.outputBias)
-            }
-            K.gemmABt(m: n, n: hidden, k: inter, a: mid, lda: inter, b: layer.output, ldb: inter,
-                      beta: 1, c: x, ldc: hidden)
-            if full {
-                K.layerNorm(x, rows: n, width: hidden, gamma: layer.outputNormGamma, beta: layer.outputNormBeta, eps: eps)
-            }
-        }
+        BertEncoder.runLayers(w.layers, tokenCount: n, configuration: c, workspace: ws, full: full)
 
         guard full, let output else { return }
         // Mean pooling over the tokens (all real: one unpadded sequence), then L2 normalisation.
@@ -242,11 +188,7 @@ public final class MiniLMEmbedder: @unchecked Sendable {
 
 /// Pointers into the mapped safetensors file, checked for dtype and shape once at load time.
 private struct Weights {
-    struct Layer {
-        let query, queryBias, key, keyBias, value, valueBias: UnsafePointer<Float>
-        let attentionOutput, attentionOutputBias, attentionNormGamma, attentionNormBeta: UnsafePointer<Float>
-        let intermediate, intermediateBias, output, outputBias, outputNormGamma, outputNormBeta: UnsafePointer<Float>
-    }
+    typealias Layer = BertLayerWeights
 
     let wordEmbeddings, positionEmbeddings, tokenType0: UnsafePointer<Float>
     let embeddingNormGamma, embeddingNormBeta: UnsafePointer<Float>
@@ -265,7 +207,7 @@ private struct Weights {
         func tensor(_ name: String, _ shape: [Int]) throws -> UnsafePointer<Float> {
             try file.float32(prefix + name, shape: shape).baseAddress!
         }
-        let h = c.hiddenSize, i = c.intermediateSize
+        let h = c.hiddenSize
         wordEmbeddings = try tensor("embeddings.word_embeddings.weight", [c.vocabularySize, h])
         positionEmbeddings = try tensor("embeddings.position_embeddings.weight", [c.maxPositions, h])
         let tokenTypes = try file.info(prefix + "embeddings.token_type_embeddings.weight")
@@ -276,52 +218,6 @@ private struct Weights {
         tokenType0 = try tensor("embeddings.token_type_embeddings.weight", tokenTypes.shape)
         embeddingNormGamma = try tensor("embeddings.LayerNorm.weight", [h])
         embeddingNormBeta = try tensor("embeddings.LayerNorm.bias", [h])
-        layers = try (0..<c.layerCount).map { l in
-            let p = "encoder.layer.\(l)."
-            return Layer(
-                query: try tensor(p + "attention.self.query.weight", [h, h]),
-                queryBias: try tensor(p + "attention.self.query.bias", [h]),
-                key: try tensor(p + "attention.self.key.weight", [h, h]),
-                keyBias: try tensor(p + "attention.self.key.bias", [h]),
-                value: try tensor(p + "attention.self.value.weight", [h, h]),
-                valueBias: try tensor(p + "attention.self.value.bias", [h]),
-                attentionOutput: try tensor(p + "attention.output.dense.weight", [h, h]),
-                attentionOutputBias: try tensor(p + "attention.output.dense.bias", [h]),
-                attentionNormGamma: try tensor(p + "attention.output.LayerNorm.weight", [h]),
-                attentionNormBeta: try tensor(p + "attention.output.LayerNorm.bias", [h]),
-                intermediate: try tensor(p + "intermediate.dense.weight", [i, h]),
-                intermediateBias: try tensor(p + "intermediate.dense.bias", [i]),
-                output: try tensor(p + "output.dense.weight", [h, i]),
-                outputBias: try tensor(p + "output.dense.bias", [h]),
-                outputNormGamma: try tensor(p + "output.LayerNorm.weight", [h]),
-                outputNormBeta: try tensor(p + "output.LayerNorm.bias", [h]))
-        }
-    }
-}
-
-/// Scratch buffers for one forward pass of up to `maxTokens` tokens (allocated once, reused).
-private final class Workspace {
-    let x, q, k, v, ctx, scores, intermediate: UnsafeMutablePointer<Float>
-    private let all: [UnsafeMutablePointer<Float>]
-
-    init(configuration c: BertConfiguration, maxTokens t: Int) {
-        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            p.initialize(repeating: 0, count: count)
-            return p
-        }
-        let h = c.hiddenSize
-        x = buffer(t * h)
-        q = buffer(t * h)
-        k = buffer(t * h)
-        v = buffer(t * h)
-        ctx = buffer(t * h)
-        scores = buffer(t * t)
-        intermediate = buffer(t * c.intermediateSize)
-        all = [x, q, k, v, ctx, scores, intermediate]
-    }
-
-    deinit {
-        for p in all { p.deallocate() }
+        layers = try (0..<c.layerCount).map { try Layer(layer: $0, configuration: c, tensor: tensor) }
     }
 }
