@@ -78,7 +78,7 @@ final class OpenAIStreamDecoder: StreamDecoder {
         if event.data == "[DONE]" { return ([], true) }
         guard let json = try? JSONValue.parse(event.data) else { throw .badResponse("\(provider): a stream event is not JSON") }
         if let error = json["error"], !error.isNull {
-            throw .badResponse("\(provider): error in stream: \(error["message"]?.stringValue ?? error.jsonString)")
+            throw .badResponse("\(provider): error in stream: \(Secrets.redact(error["message"]?.stringValue ?? error.jsonString))")
         }
         return ([json], false)
     }
@@ -147,7 +147,7 @@ final class AnthropicStreamDecoder: StreamDecoder {
             let usage: JSONValue = ["prompt_tokens": .int(inputTokens), "completion_tokens": .int(outputTokens), "total_tokens": .int(inputTokens + outputTokens)]
             return ([["id": id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [], "usage": usage]], true)
         case "error":
-            throw .badResponse("\(provider): error in stream: \(json["error"]?["message"]?.stringValue ?? event.data)")
+            throw .badResponse("\(provider): error in stream: \(Secrets.redact(json["error"]?["message"]?.stringValue ?? event.data))")
         default:
             return ([], false)  // ping, content_block_stop, unknown future events
         }
