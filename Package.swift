@@ -95,3 +95,9 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["TollgateCore"], swiftSettings: strict),
     ]
 )
+
+// libFuzzer target over every parser of outside bytes (scripts/fuzz.sh builds it with
+// TOLLGATE_FUZZ=1 and `-sanitize=fuzzer`; it has no main of its own, so ordinary builds skip it).
+if Context.environment["TOLLGATE_FUZZ"] != nil {
+    package.targets.append(.executableTarget(name: "tollgate-fuzz", dependencies: ["TollgateCore"], path: "fuzz/parsers", swiftSettings: strict))
+}

@@ -405,7 +405,7 @@ paths:
           description: This document.
           content:
             application/yaml:
-              schema: { type: string }
+              schema: { type: object, required: [openapi, paths] }
   /admin/stats:
     get:
       operationId: adminStats
