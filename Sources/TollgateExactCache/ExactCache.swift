@@ -70,19 +70,32 @@ public struct ExactCache: Sendable {
     /// Commits a batch of entries (and their vector rows) at once; `key` names it in the log.
     @discardableResult
     public func store(_ batch: [CacheWrite], key: CacheKey) async -> Bool {
-        // A full cache makes room by evicting its oldest entries; it never fails the request.
+        // An answer that could never fit is not stored, and costs no other entry its place:
+        // past half the map, a commit cannot count on room for it (LMDB copies on write).
+        let size = batch.reduce(0) { $0 + $1.bytes }
+        if let capacity = store.capacityBytes, size > capacity / 2 {
+            logger.warning("answer too large for the cache; served but not stored", metadata: [
+                "key": "\(key)", "bytes": "\(size)", "max_bytes": "\(capacity)", "hint": "cache.max_bytes"])
+            return false
+        }
+        // A full cache (map full, or the disk under it: ENOSPC) makes room by evicting its
+        // oldest entries; it never fails the request.
+        var failure: (any Error)?
         for attempt in 0..<4 {
             do {
                 try await store.write(batch)
                 return true
-            } catch let e as LMDBError where e.isMapFull && attempt < 3 {
+            } catch let e as LMDBError where (e.isMapFull || e.isDiskFull) && attempt < 3 {
+                failure = e
                 let gone = (try? await evictOldest(fraction: 0.1 * Double(attempt + 1))) ?? 0
-                logger.notice("cache full: evicted the \(gone) oldest entries (cache.max_bytes)")
+                let cause = e.isDiskFull ? "the disk under \((store as? LMDBStore)?.path ?? "the cache") is full (ENOSPC)" : "the map is full (cache.max_bytes)"
+                logger.notice("cache full: \(cause); evicted the \(gone) oldest entries", metadata: ["error": "\(e)"])
             } catch {
+                failure = error
                 break
             }
         }
-        logger.warning("cache write failed; answer served but not stored", metadata: ["key": "\(key)"])
+        logger.warning("cache write failed; answer served but not stored", metadata: ["key": "\(key)", "error": "\(failure.map { "\($0)" } ?? "unknown")"])
         return false
     }
 

@@ -10,6 +10,8 @@ public struct LMDBError: Error, CustomStringConvertible, Sendable {
     public let operation: String
     public var description: String { "LMDB \(operation): \(String(cString: mdb_strerror(code)))" }
     public var isMapFull: Bool { code == MDB_MAP_FULL }
+    /// The disk under the store is full (a write may fit again in pages freed by eviction).
+    public var isDiskFull: Bool { code == ENOSPC }
 }
 
 /// The thin Swift type over LMDB: one environment per process, one named database per table.
@@ -25,12 +27,15 @@ public final class LMDBStore: CacheStore, @unchecked Sendable {
     private let writer = DispatchQueue(label: "tollgate.lmdb.writer")
     private let pending = Mutex<[(batch: [CacheWrite], done: CheckedContinuation<Void, any Error>)]>([])
     public let path: String
+    /// The map size: the most the data file may grow to.
+    public let capacityBytes: Int?
 
     /// Opens (creating if needed) the store in `directory`.
     /// - Parameter mapSize: the most the data file may grow to.
     public init(directory: String, mapSize: Int = 1 << 30, maxReaders: UInt32 = 1024) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = directory
+        capacityBytes = mapSize
         var envp: OpaquePointer?
         try LMDBStore.check(mdb_env_create(&envp), "env_create")
         guard let env = envp else { throw LMDBError(code: EINVAL, operation: "env_create") }

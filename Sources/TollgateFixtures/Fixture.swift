@@ -142,6 +142,14 @@ public enum FixtureLoader {
         var problems: [FixtureProblem] = []
         for name in names {
             let path = (directory as NSString).appendingPathComponent(name)
+            // Only regular files: a symlink could point anywhere on the machine (its contents would
+            // be served as answers), and a FIFO would block the read for ever. attributesOfItem
+            // does not follow links.
+            let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+            guard type == .typeRegular else {
+                problems.append(FixtureProblem(file: path, line: 0, message: type == .typeSymbolicLink ? "a symbolic link; not followed" : "not a regular file; skipped"))
+                continue
+            }
             guard let data = FileManager.default.contents(atPath: path) else {
                 problems.append(FixtureProblem(file: path, line: 0, message: "cannot read the file"))
                 continue
@@ -150,14 +158,24 @@ public enum FixtureLoader {
                 problems.append(FixtureProblem(file: path, line: 0, message: "not UTF-8 text"))
                 continue
             }
-            for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let line = raw.trimmingCharacters(in: .whitespaces)
-                if line.isEmpty { continue }
-                do {
-                    fixtures.append(try Fixture(line: line))
-                } catch {
-                    problems.append(FixtureProblem(file: path, line: i + 1, message: error.message))
-                }
+            let (found, bad) = parse(text, file: path)
+            fixtures += found
+            problems += bad
+        }
+        return (fixtures, problems)
+    }
+
+    /// The fixtures of one file's text, and its bad lines (with their numbers).
+    public static func parse(_ text: String, file: String) -> (fixtures: [Fixture], problems: [FixtureProblem]) {
+        var fixtures: [Fixture] = []
+        var problems: [FixtureProblem] = []
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            do {
+                fixtures.append(try Fixture(line: line))
+            } catch {
+                problems.append(FixtureProblem(file: file, line: i + 1, message: error.message))
             }
         }
         return (fixtures, problems)

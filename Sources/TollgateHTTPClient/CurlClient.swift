@@ -10,15 +10,21 @@ public struct UpstreamHTTPRequest: Sendable {
     public var headers: [(String, String)] = []
     public var body: [UInt8] = []
     public var connectTimeoutMs = 5_000
+    /// Most time from the start to the answer's first byte.
     public var timeoutMs = 120_000
+    /// Most time between two bytes once the answer began (a paused transfer does not count).
+    /// There is no bound on the whole transfer: a long, healthy stream is never cut.
+    public var idleTimeoutMs: Int
 
-    public init(url: String, method: String = "POST", headers: [(String, String)] = [], body: [UInt8] = [], connectTimeoutMs: Int = 5_000, timeoutMs: Int = 120_000) {
+    public init(url: String, method: String = "POST", headers: [(String, String)] = [], body: [UInt8] = [], connectTimeoutMs: Int = 5_000, timeoutMs: Int = 120_000,
+                idleTimeoutMs: Int? = nil) {
         self.url = url
         self.method = method
         self.headers = headers
         self.body = body
         self.connectTimeoutMs = connectTimeoutMs
         self.timeoutMs = timeoutMs
+        self.idleTimeoutMs = idleTimeoutMs ?? timeoutMs
     }
 }
 
@@ -131,6 +137,7 @@ public final class CurlClient: @unchecked Sendable {
                 t.end(.failure(TransportError(kind: .cancelled, message: "request cancelled")))
             }
             for t in resumes where running[t.easy] != nil {
+                t.lastActivity = ContinuousClock.now  // time paused by a slow reader is not idle upstream time
                 curl_easy_pause(t.easy, CURLPAUSE_CONT)
             }
             var active: Int32 = 0
@@ -142,8 +149,23 @@ public final class CurlClient: @unchecked Sendable {
                 curl_multi_remove_handle(multi, easy)
                 t.complete(code)
             }
+            // Our own first-byte and idle deadlines (libcurl's TIMEOUT_MS would bound the whole
+            // transfer, LOW_SPEED_TIME counts whole seconds and from the start).
+            let now = ContinuousClock.now
+            var wait = 1000
+            for (easy, t) in running {
+                guard !t.state.withLock({ $0.paused }) else { continue }
+                let left = t.deadline - now
+                if left <= .zero {
+                    running.removeValue(forKey: easy)
+                    curl_multi_remove_handle(multi, easy)
+                    t.timedOut()
+                } else {
+                    wait = min(wait, Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000) + 1)
+                }
+            }
             var numfds: Int32 = 0
-            curl_multi_poll(multi, nil, 0, 1000, &numfds)
+            curl_multi_poll(multi, nil, 0, Int32(max(1, wait)), &numfds)
         }
     }
 }
@@ -183,6 +205,17 @@ private final class Transfer: @unchecked Sendable {
     let url: String
     unowned let client: CurlClient
     let state = Mutex(State())
+    let firstByteTimeout: Duration
+    let idleTimeout: Duration
+    let started = ContinuousClock.now
+    /// When the last byte arrived (driver thread only); nil before the first.
+    var lastActivity: ContinuousClock.Instant?
+
+    /// When this transfer times out unless another byte arrives.
+    var deadline: ContinuousClock.Instant {
+        if let lastActivity { return lastActivity + idleTimeout }
+        return started + firstByteTimeout
+    }
 
     /// Buffered bytes above which the upstream is paused, and below which it resumes.
     static let highWater = 1 << 20
@@ -205,11 +238,12 @@ private final class Transfer: @unchecked Sendable {
         self.easy = easy
         self.client = client
         url = r.url
+        firstByteTimeout = .milliseconds(r.timeoutMs)
+        idleTimeout = .milliseconds(r.idleTimeoutMs)
         tollgate_curl_easy_setopt_string(easy, CURLOPT_URL, r.url)
         tollgate_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         tollgate_curl_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
         tollgate_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, r.connectTimeoutMs)
-        tollgate_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, r.timeoutMs)
         if r.method == "POST" {
             tollgate_curl_easy_setopt_long(easy, CURLOPT_POST, 1)
             tollgate_curl_easy_setopt_offset(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(r.body.count))
@@ -248,6 +282,7 @@ private final class Transfer: @unchecked Sendable {
     // MARK: Driver thread
 
     func headerLine(_ raw: UnsafeRawBufferPointer) {
+        lastActivity = ContinuousClock.now
         let line = String(decoding: raw, as: UTF8.self)
         if line.hasPrefix("HTTP/") { responseHeaders.removeAll(); return }  // a new response (after 1xx)
         if line == "\r\n" || line == "\n" {
@@ -274,6 +309,7 @@ private final class Transfer: @unchecked Sendable {
 
     /// The write callback: hand the bytes to a waiting reader, buffer them, or pause when full.
     func received(_ bytes: UnsafeRawBufferPointer) -> Int {
+        lastActivity = ContinuousClock.now
         let chunk = [UInt8](bytes)
         let outcome = state.withLock { s -> (Int, CheckedContinuation<[UInt8]?, any Error>?) in
             if s.cancelled { return (0, nil) }  // a short write aborts the transfer
@@ -310,6 +346,12 @@ private final class Transfer: @unchecked Sendable {
         default: kind = .other
         }
         end(.failure(TransportError(kind: kind, message: "\(url): \(text)")))
+    }
+
+    /// The driver removed this transfer at its first-byte or idle deadline.
+    func timedOut() {
+        let what = lastActivity == nil ? "no answer within \(firstByteTimeout)" : "no byte for \(idleTimeout)"
+        end(.failure(TransportError(kind: .timeout, message: "\(url): \(what)")))
     }
 
     /// Records how the transfer ended and wakes whoever waits.

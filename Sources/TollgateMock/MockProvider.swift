@@ -31,6 +31,9 @@ public struct MockProvider: Sendable {
         public var chunkDelayMs = 0
         /// Cut streams (close the connection without finishing) after N events.
         public var cutStreamAfter: Int?
+        /// Answer every call with this status and an error that echoes the key it was sent
+        /// (`Incorrect API key provided: Bearer sk-…`), as real providers do.
+        public var echoKeyWithStatus: Int?
         public init() {}
     }
 
@@ -52,6 +55,7 @@ public struct MockProvider: Sendable {
         let path = options.flavor == .openai ? "/v1/chat/completions" : "/v1/messages"
         router.post(RouterPath(stringLiteral: path)) { request, _ -> Response in
             let body = try await request.body.collect(upTo: 64 << 20)
+            if let status = self.options.echoKeyWithStatus { return MockProvider.echoKey(request.headers, status: status) }
             return await self.answer(body: Array(body.readableBytesView))
         }
         router.post("/v1/embeddings") { request, _ -> Response in
@@ -65,6 +69,15 @@ public struct MockProvider: Sendable {
             Response(.json(["object": "list", "data": [["id": "mock", "object": "model", "created": 0, "owned_by": "mock"]]]))
         }
         return router
+    }
+
+    /// An error answer quoting the caller's `Authorization` and `x-api-key` headers.
+    static func echoKey(_ headers: HTTPFields, status: Int) -> Response {
+        let auth = headers[.authorization] ?? "(none)"
+        let apiKey = headers[HTTPField.Name("x-api-key")!] ?? "(none)"
+        let message = "Incorrect API key provided: \(auth). x-api-key: \(apiKey). You can find your API key at https://example.invalid/keys."
+        let error: JSONValue = ["error": ["message": .string(message), "type": "invalid_request_error", "param": nil, "code": "invalid_api_key"]]
+        return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: error.jsonBytes)))
     }
 
     func answer(body: [UInt8]) async -> Response {

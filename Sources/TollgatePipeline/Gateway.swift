@@ -118,6 +118,9 @@ public final class Gateway: Sendable {
         let request = try await dialect.parse(body, tenant: tenant)
         // Offline, any model a fixture has is served; online, only configured chat models.
         guard offline != nil || router.serves(request.model) else { throw .modelNotFound(request.model) }
+        // A prompt no candidate can take (context window, capabilities) is a 400 now, before
+        // any lookup, embedding or guard work is spent on it.
+        if offline == nil { _ = try router.admissible(request) }
         var ex = Exchange(dialect: dialect, request: request, caller: caller, directives: directives, freshness: freshness, requestID: requestID,
                           key: CacheKey.exact(endpoint: Gateway.chatEndpoint, tenant: tenant, canonical: request.canonicalBytes),
                           rawKey: rawKey, canonical: request.canonicalBytes)

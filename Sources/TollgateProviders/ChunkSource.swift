@@ -78,7 +78,7 @@ final class OpenAIStreamDecoder: StreamDecoder {
         if event.data == "[DONE]" { return ([], true) }
         guard let json = try? JSONValue.parse(event.data) else { throw .badResponse("\(provider): a stream event is not JSON") }
         if let error = json["error"], !error.isNull {
-            throw .badResponse("\(provider): error in stream: \(error["message"]?.stringValue ?? error.jsonString)")
+            throw .badResponse("\(provider): error in stream: \(Secrets.redact(error["message"]?.stringValue ?? error.jsonString))")
         }
         return ([json], false)
     }
@@ -158,7 +158,7 @@ final class AnthropicStreamDecoder: StreamDecoder {
             let usage = AnthropicProvider.chatUsage(startUsage, output: outputTokens)
             return ([["id": id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [], "usage": usage]], true)
         case "error":
-            throw .badResponse("\(provider): error in stream: \(json["error"]?["message"]?.stringValue ?? event.data)")
+            throw .badResponse("\(provider): error in stream: \(Secrets.redact(json["error"]?["message"]?.stringValue ?? event.data))")
         default:
             return ([], false)  // ping, content_block_stop, unknown future events
         }

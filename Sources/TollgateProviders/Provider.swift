@@ -85,7 +85,8 @@ extension ProviderClient {
     /// Starts a transfer; a non-2xx answer is read whole and thrown as its failure.
     func openStream(_ body: JSONValue, url: String, headers: [(String, String)], limits: GatewayConfig.Limits, curl: CurlClient) async throws(UpstreamFailure) -> UpstreamStream {
         let request = UpstreamHTTPRequest(url: url, headers: [("Content-Type", "application/json")] + headers, body: body.jsonBytes,
-                                          connectTimeoutMs: limits.upstreamConnectTimeoutMs, timeoutMs: limits.upstreamTimeoutMs)
+                                          connectTimeoutMs: limits.upstreamConnectTimeoutMs, timeoutMs: limits.upstreamTimeoutMs,
+                                          idleTimeoutMs: limits.upstreamIdleTimeoutMs)
         let stream: UpstreamStream
         do {
             stream = try await curl.open(request)
@@ -94,8 +95,14 @@ extension ProviderClient {
         }
         let status = stream.head.status
         guard (200..<300).contains(status) else {
-            let bytes = (try? await readAll(stream)) ?? []
+            // An upstream may echo the key it was sent (`Incorrect API key provided: sk-…`): what
+            // it says goes on to clients and logs only redacted.
+            let bytes = Secrets.redact((try? await readAll(stream)) ?? [])
             switch status {
+            case 401, 403:
+                // The gateway's own key for this provider was refused: the client's request is
+                // not at fault, so this is the provider failing (502 if no other answers).
+                throw .server(status: status, "\(config.name) rejected the gateway's API key for it (HTTP \(status)): \(String(decoding: bytes.prefix(200), as: UTF8.self))")
             case 429:
                 throw .rateLimited(retryAfter: stream.head.headers["retry-after"].flatMap { Int($0) }, "\(config.name) answered 429")
             case 400..<500:
@@ -149,6 +156,7 @@ extension ProviderClient {
 
 /// Builds the client for a provider's kind.
 public func makeProviderClient(_ config: ProviderConfig, limits: GatewayConfig.Limits, curl: CurlClient = .shared) -> any ProviderClient {
+    Secrets.register(environmentVariables: [config.apiKeyEnv])
     switch config.kind {
     case .openai: return OpenAIProvider(config: config, limits: limits, curl: curl)
     case .anthropic: return AnthropicProvider(config: config, limits: limits, curl: curl)

@@ -54,9 +54,10 @@ public final class ProviderRouter: Sendable {
         name == "auto" || providers.contains { $0.models.contains { $0.name == name } }
     }
 
-    /// The capable candidates, cheapest first. Throws 404 for an unknown model and 400 when no
-    /// candidate has what the request needs.
-    public func candidates(for request: ChatRequest) throws(GatewayError) -> [Candidate] {
+    /// The (provider, model) pairs with what the request needs and a context window it fits,
+    /// unranked and with no side effect: the pipeline asks before any embedding or guard work.
+    /// Throws 404 for an unknown model, 400 for a missing capability or a prompt too long.
+    public func admissible(_ request: ChatRequest) throws(GatewayError) -> [(ProviderConfig, ModelConfig)] {
         let asked = providers.flatMap { p in p.models.filter { request.model == "auto" || $0.name == request.model }.map { (p, $0) } }
         guard !asked.isEmpty else { throw .modelNotFound(request.model) }
         // Chat requests go to chat models only (`auto` never picks an embeddings model).
@@ -86,6 +87,13 @@ public final class ProviderRouter: Sendable {
             throw .invalidRequest("This request needs about \(needed) tokens (prompt plus max_tokens), more than the largest context window of `\(request.model)` (\(largest) tokens).",
                                   param: "messages", code: "context_length_exceeded")
         }
+        return fitting
+    }
+
+    /// The capable candidates, cheapest first. Throws 404 for an unknown model and 400 when no
+    /// candidate has what the request needs.
+    public func candidates(for request: ChatRequest) throws(GatewayError) -> [Candidate] {
+        let fitting = try admissible(request)
         let output = request.maxTokens.map { min($0, expectedOutputTokens) } ?? expectedOutputTokens
         let all = fitting.map { p, m in
             Candidate(provider: p, model: m, estimatedCostUSD: Money.cost(promptTokens: request.estimatedPromptTokens, completionTokens: output,

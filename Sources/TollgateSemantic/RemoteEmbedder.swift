@@ -20,6 +20,7 @@ public struct RemoteEmbedder: Embedder {
         self.model = model
         self.dimension = dimension
         self.apiKeyEnv = apiKeyEnv
+        Secrets.register(environmentVariables: [apiKeyEnv])
         self.curl = curl
     }
 
@@ -35,7 +36,7 @@ public struct RemoteEmbedder: Embedder {
         let reply = try await curl.send(UpstreamHTTPRequest(url: baseURL + "/embeddings", headers: headers, body: body.jsonBytes, timeoutMs: 30_000))
         guard reply.status == 200, let json = try? JSONValue.parse(reply.body),
               let values = json["data"]?.arrayValue?.first?["embedding"]?.arrayValue else {
-            throw Failure(description: "\(baseURL)/embeddings answered \(reply.status): \(String(decoding: reply.body.prefix(200), as: UTF8.self))")
+            throw Failure(description: "\(baseURL)/embeddings answered \(reply.status): \(Secrets.redact(String(decoding: reply.body.prefix(200), as: UTF8.self))))")
         }
         let vector = values.compactMap { $0.doubleValue.map(Float.init) }
         guard vector.count == dimension else {

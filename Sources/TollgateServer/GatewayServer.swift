@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import Prometheus
 import ServiceLifecycle
 import TollgateBase
@@ -55,6 +56,9 @@ public enum GatewayServer {
         router.get("/healthz") { _, _ -> Response in
             Response(.json(["status": "ok"]))
         }
+        router.get("/openapi.yaml") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml + "\n")))
+        }
         router.get("/admin/stats") { request, _ -> Response in
             Response(gateway.adminStats(headers: request.headers))
         }
@@ -89,8 +93,11 @@ public enum GatewayServer {
     /// (useful with port 0).
     public static func application(gateway: Gateway, host: String, port: Int, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
                                    services: [any Service] = [], onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(
+        let limits = gateway.config.limits
+        let counter = ConnectionCounter(maximum: limits.maxConnections)
+        return Application(
             router: router(gateway: gateway, metrics: metrics),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limits: limits, counter: counter, logger: logger)])),
             configuration: .init(address: .hostname(host, port: port), serverName: "tollgate"),
             services: services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
@@ -128,9 +135,16 @@ import Synchronization
 
 /// Counts every request in `tollgate_requests_total{route,status,cache}`.
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The path as the router matched it: `//admin/stats` is served as `/admin/stats`, so it
+    /// is counted as that route (not as "other").
+    static func normalised(_ path: String) -> String {
+        guard path.contains("//") else { return path }
+        return "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let response = try await next(request, context)
-        Observability.request(path: request.uri.path, status: response.status.code, cache: response.headers[GatewayResponse.Header.cache])
+        Observability.request(path: Self.normalised(request.uri.path), status: response.status.code, cache: response.headers[GatewayResponse.Header.cache])
         return response
     }
 }
@@ -148,6 +162,9 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return Response(GatewayResponse.error(e))
         } catch is NIOTooManyBytesError {
             return Response(GatewayResponse.error(.bodyTooLarge(limit: maxBodyBytes)))
+        } catch let e as HTTPParserError {
+            // A body the HTTP decoder rejects (a chunk size line `zz`): the client's fault.
+            return Response(GatewayResponse.error(.invalidRequest("The request body is not valid HTTP/1.1 (\(e)).", code: "invalid_http")))
         } catch let e as HTTPError {
             if e.status == .notFound { return Response(GatewayResponse.error(.routeNotFound(request.method.rawValue, request.uri.path))) }
             if e.status == .contentTooLarge { return Response(GatewayResponse.error(.bodyTooLarge(limit: maxBodyBytes))) }

@@ -16,6 +16,7 @@ struct MockProviderCommand: AsyncParsableCommand {
     @Option(help: "Fail only the first N requests (needs --fail-status).") var failFirst: Int?
     @Option(help: "Delay between streamed events, in milliseconds.") var chunkDelayMs = 0
     @Option(help: "Cut every stream after N events (the connection closes without [DONE]).") var cutStreamAfter: Int?
+    @Option(help: "Answer every call with this status and an error quoting the key it was sent.") var echoKeyWithStatus: Int?
     @Option(help: "Log level.") var logLevel: String?
 
     func validate() throws {
@@ -36,6 +37,7 @@ struct MockProviderCommand: AsyncParsableCommand {
         options.failFirst = failFirst
         options.chunkDelayMs = chunkDelayMs
         options.cutStreamAfter = cutStreamAfter
+        options.echoKeyWithStatus = echoKeyWithStatus
         let host = host
         let flavorName = options.flavor.rawValue
         let app = MockProvider(options: options).application(host: host, port: port, logger: logger) { port in

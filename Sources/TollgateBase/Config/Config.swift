@@ -56,7 +56,20 @@ public struct GatewayConfig: Sendable {
         public var maxBodyBytes = 4 * 1024 * 1024
         public var maxMessages = 2048
         public var upstreamConnectTimeoutMs = 5_000
+        /// Most time an upstream may take to its answer's first byte (not the whole answer).
         public var upstreamTimeoutMs = 120_000
+        /// Most time between two bytes of an upstream answer (nginx `proxy_read_timeout`):
+        /// a stream is cut only when it stalls, never for being long.
+        public var upstreamIdleTimeoutMs = 60_000
+        /// A connection must send its first request's whole head within this (nginx
+        /// `client_header_timeout`; shorter, as SDK clients send a head in one segment).
+        public var headerTimeoutMs = 10_000
+        /// Most time between two reads of a request body (nginx `client_body_timeout`).
+        public var bodyTimeoutMs = 30_000
+        /// An idle keep-alive connection is closed after this (nginx `keepalive_timeout`).
+        public var idleTimeoutMs = 75_000
+        /// Most client connections open at once; beyond it a new one is closed on accept.
+        public var maxConnections = 1024
     }
 
     /// How the router ranks candidates.

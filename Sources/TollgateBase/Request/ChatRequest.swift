@@ -89,7 +89,13 @@ public struct ChatRequest: Sendable {
                         throw .invalidRequest("Missing required parameter: '\(p).content[\(j)].type'.", param: "\(p).content[\(j)].type", code: "missing_required_parameter")
                     }
                     switch type {
-                    case "text": promptBytes += part["text"]?.stringValue?.utf8.count ?? 0
+                    case "text":
+                        let q = "\(p).content[\(j)].text"
+                        guard let value = part["text"], !value.isNull else {
+                            throw .invalidRequest("Missing required parameter: '\(q)'.", param: q, code: "missing_required_parameter")
+                        }
+                        guard let text = value.stringValue else { throw .invalidRequest("Invalid type for '\(q)': expected a string.", param: q, code: "invalid_type") }
+                        promptBytes += text.utf8.count
                     case "image_url", "input_image": needs.insert(.vision); promptBytes += 3000
                     default: promptBytes += part.jsonBytes.count
                     }

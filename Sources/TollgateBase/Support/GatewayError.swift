@@ -19,7 +19,7 @@ public struct GatewayError: Error, HTTPResponseError, CustomStringConvertible, S
 
     public init(status: HTTPResponse.Status, message: String, type: String, param: String? = nil, code: String? = nil, retryAfter: Int? = nil) {
         self.status = status
-        self.message = message
+        self.message = Secrets.redact(message)  // a message may quote an upstream
         self.type = type
         self.param = param
         self.code = code

@@ -30,10 +30,10 @@ public struct JSONLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var fields: [(String, JSONValue)] = [
             ("ts", .string(JSONLogHandler.timestamp(Date()))), ("level", .string(event.level.rawValue)),
-            ("label", .string(label)), ("msg", .string(event.message.description)),
+            ("label", .string(label)), ("msg", .string(Secrets.redact(event.message.description))),
         ]
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
-        for (k, v) in all.sorted(by: { $0.key < $1.key }) { fields.append((k, .string("\(v)"))) }
+        for (k, v) in all.sorted(by: { $0.key < $1.key }) { fields.append((k, .string(Secrets.redact("\(v)")))) }
         let line = Data((JSONValue.object(fields).jsonString + "\n").utf8)
         JSONLogHandler.output.withLock { $0.write(line) }
     }

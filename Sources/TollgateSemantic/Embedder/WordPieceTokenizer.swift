@@ -132,8 +132,11 @@ public struct WordPieceTokenizer: Sendable {
         let scalars = text.unicodeScalars
         var i = scalars.startIndex
         var word: [Unicode.Scalar] = []
+        // Bounded work for any text (a 4 MB prompt reads 16 K scalars at the default length).
+        var budget = WordPieceTokenizer.scalarBudget(maxLength: maxLength)
 
-        while i < scalars.endIndex, !state.full(out) {
+        while i < scalars.endIndex, !state.full(out), budget > 0 {
+            budget -= 1
             let c = scalars[i]
             if c == "[", let (length, id) = matchSpecial(scalars, at: i) {
                 processWord(&word, into: &out, state: &state)
@@ -159,6 +162,13 @@ public struct WordPieceTokenizer: Sendable {
         if out.count > limit + 1 { out.removeLast(out.count - (limit + 1)) }
         out.append(sepID)
         return out
+    }
+
+    /// The most scalars `encode` reads for `maxLength` ids: 64 a token, then the text is cut.
+    /// Real text needs 3-6 a token, so only a pathological text (long runs of spaces or control
+    /// characters) loses tokens it would have had.
+    static func scalarBudget(maxLength: Int) -> Int {
+        maxLength > Int.max / 128 ? Int.max : maxLength * 64
     }
 
     /// The WordPiece tokens of `text` as strings, without `[CLS]`/`[SEP]` and without truncation (for debugging).

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import TollgateCore
+
+/// Slow, idle and unfinished clients are closed by the server (limits.header_timeout_ms,
+/// body_timeout_ms, idle_timeout_ms, max_connections) while a healthy client is served.
+@Suite("Connection timeouts and caps, live")
+struct ConnectionLimitsLiveTests {
+    static let fast = "limits: { header_timeout_ms: 1500, body_timeout_ms: 1500, idle_timeout_ms: 1500, max_connections: 700 }\n"
+
+    @Test func fiveHundredSlowlorisConnectionsAreClosedWhileAHealthyClientIsServed() async throws {
+        let (gateway, _) = try await startGateway(config: Self.fast)
+        let head = Array("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".utf8).map { String(UnicodeScalar($0)) }
+        var slow: [RawConnection] = []
+        for _ in 0..<500 {
+            let c = try RawConnection(port: gateway.port)
+            c.send(head[0])
+            slow.append(c)
+        }
+        var sent = 1
+        var healthy = 0
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            // One more header byte on every connection still open, then a healthy request.
+            for c in slow where !c.closedByPeer { c.send(head[sent % head.count]); c.poll() }
+            sent += 1
+            let started = Date()
+            let r = try await get(gateway.url + "/healthz")
+            #expect(r.status == 200)
+            #expect(Date().timeIntervalSince(started) < 10, "the healthy client waited behind the slow ones")  // generous: the suite runs in parallel on 2 cores
+            healthy += 1
+            if slow.allSatisfy(\.closedByPeer) { break }
+            try await Task.sleep(for: .milliseconds(700))  // the attacker's pace: a byte every 0.7 s
+        }
+        #expect(slow.filter(\.closedByPeer).count == 500, "every slowloris connection is closed by the server")
+        #expect(healthy >= 2)
+        #expect(gateway.process.isRunning)
+    }
+
+    @Test func idleKeepAliveShortBodyAndUnterminatedChunkedAreClosed() async throws {
+        let (gateway, _) = try await startGateway(config: Self.fast)
+        let silent = try RawConnection(port: gateway.port)
+        let keepAlive = try RawConnection(port: gateway.port)
+        keepAlive.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        let short = try RawConnection(port: gateway.port)
+        short.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"model\":")
+        let chunked = try RawConnection(port: gateway.port)
+        chunked.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"mod\r\n")
+        let all = [silent, keepAlive, short, chunked]
+        let closed = try await eventually(within: .seconds(10)) {
+            all.forEach { $0.poll() }
+            return all.allSatisfy(\.closedByPeer)
+        }
+        #expect(closed, "closed: silent \(silent.closedByPeer), keep-alive \(keepAlive.closedByPeer), short \(short.closedByPeer), chunked \(chunked.closedByPeer)")
+        #expect(keepAlive.text.hasPrefix("HTTP/1.1 200"), "the keep-alive client was answered before its idle close")
+        #expect(try await get(gateway.url + "/healthz").status == 200)
+    }
+
+    @Test func connectionsBeyondMaxConnectionsAreClosedOnAccept() async throws {
+        let (gateway, _) = try await startGateway(config: "limits: { max_connections: 20, header_timeout_ms: 60000 }\n")
+        var held: [RawConnection] = []
+        for _ in 0..<25 { held.append(try RawConnection(port: gateway.port)) }
+        let refused = try await eventually(within: .seconds(10)) {
+            held.forEach { $0.poll() }
+            return held.filter(\.closedByPeer).count >= 5
+        }
+        #expect(refused)
+        #expect(held.filter(\.closedByPeer).count == 5, "exactly the connections past the cap are closed (header timeout is 60 s)")
+        held.removeAll()  // frees the cap
+        let served = try await eventually(within: .seconds(10)) { (try? await get(gateway.url + "/healthz").status) == 200 }
+        #expect(served)
+    }
+}

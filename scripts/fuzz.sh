@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# libFuzzer over every parser of outside bytes (fuzz/parsers): JSON, the three ingress dialects,
+# ChatRequest, the SSE parser and the fixture line reader. Builds in .build-fuzz (its own build
+# directory: every module is instrumented), runs FUZZ_SECONDS (default 60) from the seed corpus in
+# fuzz/corpus (new inputs go to a temporary directory, not the repo) and prints libFuzzer's stats.
+# A crash leaves its input in fuzz/crashes/ and fails the script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${FUZZ_SECONDS:-60}
+TOLLGATE_FUZZ=1 swift build -c debug --build-path .build-fuzz --product tollgate-fuzz \
+  -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library
+work=$(mktemp -d)
+mkdir -p fuzz/crashes
+trap 'rm -rf "$work"' EXIT
+.build-fuzz/debug/tollgate-fuzz "$work" fuzz/corpus -max_total_time="$seconds" -max_len=65536 \
+  -print_final_stats=1 -artifact_prefix=fuzz/crashes/ 2>&1 | tee "$work/log" | grep -E '^(#|INFO: Seed|stat::|==|SUMMARY|Done)' | tail -25
+echo "fuzz: $(grep -c . <(ls "$work") ) new corpus inputs"
