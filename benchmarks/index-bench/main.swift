@@ -32,7 +32,7 @@ case "scale": exit(runScale(Array(CommandLine.arguments.dropFirst(2))))
 case "restart":
     let args = Array(CommandLine.arguments.dropFirst(2))
     let done = DispatchSemaphore(value: 0)
-    Task { let rc = await runRestart(args); fflush(nil); exit(rc) }
+    Task.detached { let rc = await runRestart(args); fflush(nil); exit(rc) }
     done.wait()
 default: break
 }

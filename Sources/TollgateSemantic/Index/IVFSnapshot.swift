@@ -23,7 +23,7 @@ public struct IndexParameters: Sendable, Equatable {
     /// reader holds the old snapshot, copies one chunk, not the namespace).
     public var chunkRows: Int
 
-    public init(flatLimit: Int = 20_000, listsPerSqrtN: Double = 2, minProbes: Int = 8, probeFraction: Double = 1.0 / 64,
+    public init(flatLimit: Int = 20_000, listsPerSqrtN: Double = 2, minProbes: Int = 16, probeFraction: Double = 1.0 / 128,
                 retrainGrowth: Double = 2, samplePerList: Int = 24, iterations: Int = 8, chunkRows: Int = 4096) {
         self.flatLimit = flatLimit
         self.listsPerSqrtN = listsPerSqrtN
@@ -160,7 +160,11 @@ struct IndexSnapshot: Sendable {
                     let rows = lists[l].count
                     guard rows > 0 else { continue }
                     lists[l].vectors.withUnsafeBufferPointer { a in
-                        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(d), 1, a.baseAddress, Int32(d), q, 1, 0, s.baseAddress, 1)
+                        if IndexSnapshot.simdScan {
+                            IndexSnapshot.dotRows(a.baseAddress!, rows: rows, d: d, q, s.baseAddress!)
+                        } else {
+                            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(d), 1, a.baseAddress, Int32(d), q, 1, 0, s.baseAddress, 1)
+                        }
                     }
                     var i = 0
                     while i < rows {
@@ -170,6 +174,43 @@ struct IndexSnapshot: Sendable {
                 }
             }
             return top.items.map { (lists[Int($0.list)].ids[Int($0.row)], $0.score) }
+        }
+    }
+
+    /// List scans with `dotRows` instead of `cblas_sgemv` (TOLLGATE_IVF_SCAN=blas picks sgemv).
+    static let simdScan = ProcessInfo.processInfo.environment["TOLLGATE_IVF_SCAN"] != "blas"
+
+    /// out[r] = a[r] · q for `rows` rows of `d` floats: SIMD8 multiply-adds, two rows at a time
+    /// (a short list is too small for sgemv's set-up to pay).
+    @inline(__always)
+    static func dotRows(_ a: UnsafePointer<Float>, rows: Int, d: Int, _ q: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        let qr = UnsafeRawPointer(q)
+        var r = 0
+        while r + 2 <= rows {
+            let x0 = UnsafeRawPointer(a + r * d), x1 = UnsafeRawPointer(a + (r + 1) * d)
+            var a0 = SIMD8<Float>(repeating: 0), a1 = SIMD8<Float>(repeating: 0)
+            var b0 = SIMD8<Float>(repeating: 0), b1 = SIMD8<Float>(repeating: 0)
+            var j = 0
+            while j + 16 <= d {
+                let q0 = qr.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                let q1 = qr.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
+                a0 += x0.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) * q0
+                b0 += x0.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self) * q1
+                a1 += x1.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) * q0
+                b1 += x1.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self) * q1
+                j += 16
+            }
+            var s0 = (a0 + b0).sum(), s1 = (a1 + b1).sum()
+            while j < d { s0 += a[r * d + j] * q[j]; s1 += a[(r + 1) * d + j] * q[j]; j += 1 }
+            out[r] = s0
+            out[r + 1] = s1
+            r += 2
+        }
+        while r < rows {
+            var s: Float = 0
+            for j in 0..<d { s += a[r * d + j] * q[j] }
+            out[r] = s
+            r += 1
         }
     }
 
