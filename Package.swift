@@ -99,7 +99,7 @@ let package = Package(
 )
 
 // libFuzzer target over every parser of outside bytes (scripts/fuzz.sh builds it with
-// TOLLGATE_FUZZ=1 and `-sanitize=fuzzer`; it has no main of its own, so ordinary builds skip it).
+// TOLLGATE_FUZZ=1 and `-sanitize=fuzzer`; it needs libFuzzer at link time, so ordinary builds skip it).
 if Context.environment["TOLLGATE_FUZZ"] != nil {
     package.targets.append(.executableTarget(name: "tollgate-fuzz", dependencies: ["TollgateCore"], path: "fuzz/parsers", swiftSettings: strict))
 }

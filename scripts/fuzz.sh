@@ -8,10 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 TOLLGATE_FUZZ=1 swift build -c debug --build-path .build-fuzz --product tollgate-fuzz \
-  -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library
+  -Xswiftc -sanitize=fuzzer
 work=$(mktemp -d)
+mkdir -p "$work/corpus"
 mkdir -p fuzz/crashes
 trap 'rm -rf "$work"' EXIT
-.build-fuzz/debug/tollgate-fuzz "$work" fuzz/corpus -max_total_time="$seconds" -max_len=65536 \
-  -print_final_stats=1 -artifact_prefix=fuzz/crashes/ 2>&1 | tee "$work/log" | grep -E '^(#|INFO: Seed|stat::|==|SUMMARY|Done)' | tail -25
-echo "fuzz: $(grep -c . <(ls "$work") ) new corpus inputs"
+rc=0
+.build-fuzz/debug/tollgate-fuzz "$work/corpus" fuzz/corpus -max_total_time="$seconds" -max_len=65536 \
+  -print_final_stats=1 -artifact_prefix=fuzz/crashes/ > "$work/log" 2>&1 || rc=$?
+grep -E '^(INFO: Seed|INFO: seed corpus|#[0-9]+[[:space:]]+(INITED|DONE)|stat::|==[0-9]+==|SUMMARY|Done )' "$work/log" | tail -20 || true
+echo "fuzz: $(ls "$work/corpus" | wc -l) inputs in the final corpus; libFuzzer exit status $rc"
+[ "$rc" = 0 ] || { tail -40 "$work/log"; exit "$rc"; }

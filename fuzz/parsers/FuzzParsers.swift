@@ -1,5 +1,6 @@
 // libFuzzer entry point: every parser that reads bytes from a client, an upstream or a file.
 // Built only with TOLLGATE_FUZZ=1 (Package.swift) and `-sanitize=fuzzer`; run by scripts/fuzz.sh.
+import Foundation
 import NIOCore
 import TollgateCore
 
