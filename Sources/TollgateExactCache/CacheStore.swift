@@ -35,6 +35,9 @@ public protocol CacheStore: Sendable {
     func get(_ table: CacheTable, _ key: CacheKey) throws -> ByteBuffer?
     /// Applies a batch atomically; returns once it is durable (committed).
     func write(_ batch: [CacheWrite]) async throws
+    /// The same, for a plain thread (a trainer's, never a task's): blocks that thread until the
+    /// batch is durable without needing a free thread of Swift's cooperative pool to finish.
+    func writeBlocking(_ batch: [CacheWrite]) throws
     /// Visits every entry of a table in key order until `body` returns false.
     func scan(_ table: CacheTable, _ body: (CacheKey, ByteBuffer) throws -> Bool) throws
     /// Number of rows in a table.

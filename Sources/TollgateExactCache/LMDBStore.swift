@@ -25,7 +25,7 @@ public final class LMDBStore: CacheStore, @unchecked Sendable {
     private let env: OpaquePointer
     private let dbis: [CacheTable: MDB_dbi]
     private let writer = DispatchQueue(label: "tollgate.lmdb.writer")
-    private let pending = Mutex<[(batch: [CacheWrite], done: CheckedContinuation<Void, any Error>)]>([])
+    private let pending = Mutex<[(batch: [CacheWrite], done: @Sendable ((any Error)?) -> Void)]>([])
     public let path: String
     /// The map size: the most the data file may grow to.
     public let capacityBytes: Int?
@@ -132,13 +132,31 @@ public final class LMDBStore: CacheStore, @unchecked Sendable {
     public func write(_ batch: [CacheWrite]) async throws {
         guard !batch.isEmpty else { return }
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            let first = pending.withLock { queue in
-                queue.append((batch, done))
-                return queue.count == 1
+            enqueue(batch) { error in
+                if let error { done.resume(throwing: error) } else { done.resume() }
             }
-            // The first waiter schedules a drain; later ones ride along in the same commit.
-            if first { writer.async { self.drain() } }
         }
+    }
+
+    public func writeBlocking(_ batch: [CacheWrite]) throws {
+        guard !batch.isEmpty else { return }
+        let committed = DispatchSemaphore(value: 0)
+        let failure = Mutex<(any Error)?>(nil)
+        enqueue(batch) { error in
+            failure.withLock { $0 = error }
+            committed.signal()
+        }
+        committed.wait()
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    /// The first waiter schedules a drain on the writer queue; later ones ride along in the same commit.
+    private func enqueue(_ batch: [CacheWrite], done: @escaping @Sendable ((any Error)?) -> Void) {
+        let first = pending.withLock { queue in
+            queue.append((batch, done))
+            return queue.count == 1
+        }
+        if first { writer.async { self.drain() } }
     }
 
     /// Commits everything queued in one transaction. If the whole group fails, each batch is
@@ -152,14 +170,14 @@ public final class LMDBStore: CacheStore, @unchecked Sendable {
         guard !group.isEmpty else { return }
         do {
             try commit(group.map(\.batch))
-            for item in group { item.done.resume() }
+            for item in group { item.done(nil) }
         } catch {
             for item in group {
                 do {
                     try commit([item.batch])
-                    item.done.resume()
+                    item.done(nil)
                 } catch {
-                    item.done.resume(throwing: error)
+                    item.done(error)
                 }
             }
         }

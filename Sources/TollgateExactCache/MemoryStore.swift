@@ -12,7 +12,9 @@ public final class MemoryStore: CacheStore {
         tables.withLock { $0[table]?[key] }
     }
 
-    public func write(_ batch: [CacheWrite]) async throws {
+    public func write(_ batch: [CacheWrite]) async throws { try writeBlocking(batch) }
+
+    public func writeBlocking(_ batch: [CacheWrite]) throws {
         tables.withLock { t in
             for op in batch {
                 switch op {

@@ -157,6 +157,26 @@ struct ApproximateIndexTests {
         #expect(found >= (6000 - removed.count) * 98 / 100, "kept rows find themselves: \(found)")
     }
 
+    /// The trainer persists its lists from its own thread. With every thread of the cooperative
+    /// pool blocked waiting for that training (as a test or a benchmark may do), it must still
+    /// finish: a write that needed a task would wait for a thread that never comes (CI hung here).
+    @Test func trainingFinishesWhileEveryCooperativeThreadWaitsForIt() async throws {
+        let store = try LMDBStore(directory: temporaryDirectory(), mapSize: 64 << 20)
+        let index = VectorIndex(dimension: 384, parameters: IndexParameters(flatLimit: 500), store: store)
+        var data = ClusteredData(clusters: 10)
+        for i in 0...500 { index.upsert(namespace: ns, id: key(i), vector: data.row()) }
+        let width = ProcessInfo.processInfo.activeProcessorCount + 1
+        let finished = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<width {
+                // A deadline on a plain DispatchGroup wait: a deadlock fails the test, never hangs it.
+                group.addTask { index.trainings.wait(timeout: .now() + 60) == .success }
+            }
+            return await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+        }
+        #expect(finished == width, "training finished while \(width) cooperative tasks blocked on it")
+        #expect(try store.count(.centroids) == 1)
+    }
+
     @Test func trainedListsPersistAndLoadWithoutTraining() async throws {
         let dir = temporaryDirectory()
         let store = try LMDBStore(directory: dir, mapSize: 256 << 20)

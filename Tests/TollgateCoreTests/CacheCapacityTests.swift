@@ -13,9 +13,10 @@ final class FailingStore: CacheStore, @unchecked Sendable {
     let failures = Mutex<[Int32]>([])
     init(failWith codes: [Int32]) { failures.withLock { $0 = codes } }
     func get(_ table: CacheTable, _ key: CacheKey) throws -> ByteBuffer? { try inner.get(table, key) }
-    func write(_ batch: [CacheWrite]) async throws {
+    func write(_ batch: [CacheWrite]) async throws { try writeBlocking(batch) }
+    func writeBlocking(_ batch: [CacheWrite]) throws {
         if let code = failures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { throw LMDBError(code: code, operation: "txn_commit") }
-        try await inner.write(batch)
+        try inner.writeBlocking(batch)
     }
     func scan(_ table: CacheTable, _ body: (CacheKey, ByteBuffer) throws -> Bool) throws { try inner.scan(table, body) }
     func count(_ table: CacheTable) throws -> Int { try inner.count(table) }

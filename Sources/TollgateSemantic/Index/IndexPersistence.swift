@@ -38,16 +38,11 @@ final class IndexPersistence: IndexPersisting {
         Task { try? await store.write(writes) }
     }
 
-    /// Waits for an async write on a plain thread (the trainer's, never a cooperative one).
+    /// Writes on the trainer's own thread. It must not wait for a task: a caller blocked in
+    /// `waitForTraining()` on a cooperative thread (2 of them on 2 cores) would then wait for a
+    /// task that has no thread to run on, forever.
     private func blockingWrite(_ writes: [CacheWrite]) {
-        guard !writes.isEmpty else { return }
-        let done = DispatchSemaphore(value: 0)
-        let store = self.store
-        Task {
-            try? await store.write(writes)
-            done.signal()
-        }
-        done.wait()
+        try? store.writeBlocking(writes)
     }
 
     static func encodeCentroids(_ s: IndexSnapshot) -> [UInt8] {
