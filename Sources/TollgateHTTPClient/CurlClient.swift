@@ -2,6 +2,7 @@ import CCurl
 import Foundation
 import Synchronization
 import TollgateBase
+import Tracing
 
 /// An HTTP request to an upstream.
 public struct UpstreamHTTPRequest: Sendable {
@@ -97,6 +98,12 @@ public final class CurlClient: @unchecked Sendable {
     /// from the returned stream as it arrives.
     public func open(_ request: UpstreamHTTPRequest) async throws -> UpstreamStream {
         try Task.checkCancellation()
+        var request = request
+        // The current span (the router's upstream attempt) goes along as W3C `traceparent`
+        // when traces are on; the no-op instrument adds nothing.
+        if let context = ServiceContext.current {
+            InstrumentationSystem.instrument.inject(context, into: &request.headers, using: HeaderListInjector())
+        }
         let transfer = try Transfer(request, client: self)
         let head = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<UpstreamHTTPHead, any Error>) in
@@ -420,5 +427,13 @@ private final class Transfer: @unchecked Sendable {
             return !s.cancelled && s.finished == nil
         }
         if first { client.submit(cancel: self) }
+    }
+}
+
+/// Writes trace-context headers into a request's header list (replacing any of the same name).
+struct HeaderListInjector: Injector {
+    func inject(_ value: String, forKey key: String, into headers: inout [(String, String)]) {
+        headers.removeAll { $0.0.lowercased() == key.lowercased() }
+        headers.append((key, value))
     }
 }

@@ -12,7 +12,8 @@ import TollgateSemantic
 ///
 /// The answer text is a pure function of the request: the same request always gets the same
 /// answer. Usage numbers are realistic (≈ 4 bytes a token). It can add latency and fail on
-/// purpose. `GET /_mock/stats` returns `{"requests": N}`: the chat calls it received.
+/// purpose. `GET /_mock/stats` returns `{"requests": N, "last_traceparent": …}`: the chat calls it
+/// received and the W3C trace context the last one carried (to check propagation).
 public struct MockProvider: Sendable {
     /// The wire format the mock speaks.
     public enum Flavor: String, Sendable, CaseIterable {
@@ -43,6 +44,7 @@ public struct MockProvider: Sendable {
     final class Counter: Sendable {
         let value = Atomic<Int>(0)
         let openStreams = Atomic<Int>(0)
+        let lastTraceparent = Mutex<String?>(nil)
     }
 
     public init(options: Options) { self.options = options }
@@ -55,6 +57,7 @@ public struct MockProvider: Sendable {
         let path = options.flavor == .openai ? "/v1/chat/completions" : "/v1/messages"
         router.post(RouterPath(stringLiteral: path)) { request, _ -> Response in
             let body = try await request.body.collect(upTo: 64 << 20)
+            if let traceparent = request.headers[HTTPField.Name("traceparent")!] { self.counter.lastTraceparent.withLock { $0 = traceparent } }
             if let status = self.options.echoKeyWithStatus { return MockProvider.echoKey(request.headers, status: status) }
             return await self.answer(body: Array(body.readableBytesView))
         }
@@ -63,7 +66,8 @@ public struct MockProvider: Sendable {
             return MockProvider.embeddings(Array(body.readableBytesView))
         }
         router.get("/_mock/stats") { _, _ -> Response in
-            Response(.json(["requests": .int(self.requests), "streams_open": .int(self.counter.openStreams.load(ordering: .relaxed))]))
+            Response(.json(["requests": .int(self.requests), "streams_open": .int(self.counter.openStreams.load(ordering: .relaxed)),
+                            "last_traceparent": self.counter.lastTraceparent.withLock { $0.map(JSONValue.string) } ?? .null]))
         }
         router.get("/v1/models") { _, _ -> Response in
             Response(.json(["object": "list", "data": [["id": "mock", "object": "model", "created": 0, "owned_by": "mock"]]]))

@@ -11,6 +11,7 @@ import TollgateRouting
 import TollgateShared
 import TollgateFixtures
 import TollgateDialects
+import Tracing
 
 /// The request path, stage by stage: auth → cache directives → exact cache (raw-body alias, then
 /// canonical key) → router and providers → write back → respond with the contract's headers.
@@ -243,6 +244,13 @@ public final class Gateway: Sendable {
     /// row and, with a shared tier, its outbox mark — then indexes the vector and wakes the
     /// shared tier's writer.
     func writeBack(_ entry: CacheEntry, key: CacheKey, alias: (CacheKey, AliasTarget)?, prompt: SemanticPrompt?) async {
+        await withSpan(StageSpan.writeBack) { span in
+            span.attributes[StageSpan.Key.provider] = entry.provider
+            await store(entry, key: key, alias: alias, prompt: prompt)
+        }
+    }
+
+    private func store(_ entry: CacheEntry, key: CacheKey, alias: (CacheKey, AliasTarget)?, prompt: SemanticPrompt?) async {
         var also: [CacheWrite] = []
         if let prompt, let semantic { also.append(semantic.persist(prompt, key: key)) }
         if let shared { also.append(shared.outboxMark(key)) }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import TollgateBase
+import Tracing
 import TollgateExactCache
 import TollgateHTTPClient
 
@@ -104,7 +105,9 @@ public final class SemanticCache: Sendable {
         do {
             let started = ContinuousClock.now
             defer { probe.embedded(since: started) }
-            return SemanticPrompt(namespace: ns, text: text, vector: try await embedder.embed(text))
+            let embedder = self.embedder
+            let vector = try await withSpan(StageSpan.embed) { _ in try await embedder.embed(text) }
+            return SemanticPrompt(namespace: ns, text: text, vector: vector)
         } catch {
             logger.warning("embedding failed; semantic layer skipped", metadata: ["error": "\(error)"])
             return nil
@@ -115,6 +118,17 @@ public final class SemanticCache: Sendable {
 
     /// The best cached prompt at or above `threshold` that the guard lets through.
     public func lookup(_ prompt: SemanticPrompt, threshold: Double) -> SemanticLookup {
+        withSpan(StageSpan.semanticLookup) { span in
+            let result = search(prompt, threshold: threshold)
+            span.attributes[StageSpan.Key.hit] = result.match != nil
+            span.attributes[StageSpan.Key.candidates] = result.guarded.count + (result.match == nil ? 0 : 1)
+            if let best = result.match?.similarity ?? result.guarded.first?.similarity { span.attributes[StageSpan.Key.similarity] = Double(best) }
+            span.attributes[StageSpan.Key.verdict] = result.match != nil ? "pass" : result.guarded.isEmpty ? "below_threshold" : "refused"
+            return result
+        }
+    }
+
+    private func search(_ prompt: SemanticPrompt, threshold: Double) -> SemanticLookup {
         var result = SemanticLookup()
         let started = ContinuousClock.now
         defer { probe.lookedUp(since: started) }
@@ -125,8 +139,13 @@ public final class SemanticCache: Sendable {
                 index.remove(namespace: prompt.namespace, id: id)  // evicted or purged elsewhere
                 continue
             }
-            let verdict = verification?.verdict(query: prompt.text, queryFeatures: query, cached: stored.text)
-                ?? guardrail.verdict(query: query, cached: guardrail.features(of: stored.text))
+            let verdict = withSpan(StageSpan.verify) { span in
+                let v = verification?.verdict(query: prompt.text, queryFeatures: query, cached: stored.text)
+                    ?? guardrail.verdict(query: query, cached: guardrail.features(of: stored.text))
+                span.attributes[StageSpan.Key.similarity] = Double(score)
+                span.attributes[StageSpan.Key.verdict] = v.pass ? "pass" : "refused"
+                return v
+            }
             if verdict.pass {
                 result.match = SemanticMatch(key: id, similarity: score, cachedPrompt: stored.text)
                 return result

@@ -17,6 +17,8 @@ public enum GatewayServer {
     public static func router(gateway: Gateway, metrics: PrometheusCollectorRegistry? = nil) -> Router<BasicRequestContext> {
         let router = Router()
         let maxBody = gateway.config.limits.maxBodyBytes
+        // The server span of every request (W3C `traceparent` accepted); a no-op unless traces are on.
+        router.middlewares.add(TracingMiddleware<BasicRequestContext>())
         router.middlewares.add(RequestMetricsMiddleware<BasicRequestContext>())
         router.middlewares.add(OpenAIErrorMiddleware<BasicRequestContext>(maxBodyBytes: maxBody, logger: gateway.logger))
         router.post("/v1/chat/completions") { request, _ -> Response in
