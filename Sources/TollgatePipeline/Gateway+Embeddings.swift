@@ -13,6 +13,8 @@ import TollgateDialects
 
 extension Gateway {
     static let embeddingsEndpoint = "/v1/embeddings"
+    /// Inputs of one `/v1/embeddings` request that join the embedder's queue together.
+    static let embeddingChunk = 16
     /// The model name answered by the local embedder.
     public static let localEmbeddingModel = "all-MiniLM-L6-v2"
 
@@ -97,10 +99,11 @@ extension Gateway {
         }
     }
 
-    /// The local model: one input at a time, yielding between them so that a large batch shares
-    /// the cores with other requests, and stopping when the client has gone (task cancelled).
+    /// The local model, through the batching embedder a chunk of inputs at a time, so that other
+    /// requests' prompts interleave with a large batch's chunks; stops when the client has gone
+    /// (task cancelled).
     private func localEmbeddings(_ inputs: [String], model: String, format: String, dimensions: JSONValue?) async throws(GatewayError) -> GatewayResponse {
-        guard let embedder = semantic?.embedder as? MiniLMEmbedder else {
+        guard let embedder = semantic?.embedder as? BatchingEmbedder else {
             throw .unavailable("The local all-MiniLM-L6-v2 model is not loaded; run `make model` and restart.", code: "model_not_loaded")
         }
         if let d = dimensions?.intValue, d != embedder.dimension {
@@ -109,16 +112,19 @@ extension Gateway {
         var tokens = 0
         var data: [JSONValue] = []
         data.reserveCapacity(inputs.count)
-        for (i, text) in inputs.enumerated() {
-            if i > 0 { await Task.yield() }
+        var next = 0
+        while next < inputs.count {
             if Task.isCancelled { throw GatewayError(status: .init(code: 499), message: "The client closed the request.", type: "invalid_request_error", code: "client_closed") }
-            let ids = embedder.tokenize(text)
-            tokens += ids.count
-            let v = (try? embedder.embed(tokenIDs: ids)) ?? embedder.embed(text)
-            let value: JSONValue = format == "base64"
-                ? .string(v.withUnsafeBytes { Data($0).base64EncodedString() })
-                : .array(v.map { .number("\($0)") })
-            data.append(["object": "embedding", "index": .int(i), "embedding": value])
+            let chunk = inputs[next..<min(inputs.count, next + Gateway.embeddingChunk)]
+            let ids = chunk.map { embedder.model.tokenize($0) }
+            tokens += ids.reduce(0) { $0 + $1.count }
+            for (j, v) in await embedder.embed(batch: ids).enumerated() {
+                let value: JSONValue = format == "base64"
+                    ? .string(v.withUnsafeBytes { Data($0).base64EncodedString() })
+                    : .array(v.map { .number("\($0)") })
+                data.append(["object": "embedding", "index": .int(next + j), "embedding": value])
+            }
+            next += chunk.count
         }
         var r = GatewayResponse.json(["object": "list", "data": .array(data), "model": .string(model),
                                       "usage": ["prompt_tokens": .int(tokens), "total_tokens": .int(tokens)]])
