@@ -57,17 +57,9 @@ public struct UpstreamHTTPHead: Sendable {
 ///
 /// Every transfer is a stream (`open`); `send` reads one to the end. A slow reader pauses the
 /// transfer (`CURL_WRITEFUNC_PAUSE`) once a bounded buffer is full: backpressure to the upstream.
-public final class CurlClient: @unchecked Sendable {
-    // `multi` and `running` are used only on the driver thread; requests cross threads in `inbox`.
-    private let multi: UnsafeMutableRawPointer
-    private let inbox = Mutex(Inbox())
-    private var running: [UnsafeMutableRawPointer: Transfer] = [:]
-
-    private struct Inbox {
-        var adds: [Transfer] = []
-        var cancels: [Transfer] = []
-        var resumes: [Transfer] = []
-    }
+/// Releasing a client stops its thread: transfers still running end with a `cancelled` error.
+public final class CurlClient: Sendable {
+    private let driver: CurlDriver
 
     /// The process-wide client.
     public static let shared = CurlClient()
@@ -76,14 +68,22 @@ public final class CurlClient: @unchecked Sendable {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
     }()
 
-    public init() {
+    /// `onThreadExit` runs on the driver thread as it exits, once the client has been released
+    /// and every transfer has ended.
+    public init(onThreadExit: (@Sendable () -> Void)? = nil) {
         _ = CurlClient.globalInit
-        multi = curl_multi_init()
-        tollgate_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 256)
-        let thread = Thread { [unowned self] in self.driverLoop() }
+        let driver = CurlDriver()
+        self.driver = driver
+        // The thread owns the driver (not this client), so it never touches a released object.
+        let thread = Thread {
+            driver.loop()
+            onThreadExit?()
+        }
         thread.name = "tollgate-curl"
         thread.start()
     }
+
+    deinit { driver.stop() }
 
     /// Sends a request and returns the whole answer. Cancelling the task stops the transfer.
     public func send(_ request: UpstreamHTTPRequest) async throws -> UpstreamHTTPResponse {
@@ -97,46 +97,85 @@ public final class CurlClient: @unchecked Sendable {
     /// from the returned stream as it arrives.
     public func open(_ request: UpstreamHTTPRequest) async throws -> UpstreamStream {
         try Task.checkCancellation()
-        let transfer = try Transfer(request, client: self)
+        let driver = self.driver
+        let transfer = try Transfer(request, driver: driver)
         let head = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<UpstreamHTTPHead, any Error>) in
                 transfer.state.withLock { $0.headWaiter = c }
-                submit(add: transfer)
+                driver.submit(add: transfer)
             }
         } onCancel: {
-            self.submit(cancel: transfer)
+            driver.submit(cancel: transfer)
         }
         return UpstreamStream(head: head, transfer: transfer)
     }
+}
 
-    fileprivate func submit(add: Transfer? = nil, cancel: Transfer? = nil, resume: Transfer? = nil) {
-        inbox.withLock { box in
+/// The multi handle and the loop of one client's driver thread. The thread and every transfer
+/// hold it strongly; the client only asks it to stop.
+private final class CurlDriver: @unchecked Sendable {
+    // `multi` and `transfers` are used only on the driver thread; requests cross threads in `inbox`.
+    let multi: UnsafeMutableRawPointer
+    private let inbox = Mutex(Inbox())
+    private var transfers: [UnsafeMutableRawPointer: Transfer] = [:]
+
+    private struct Inbox {
+        var adds: [Transfer] = []
+        var cancels: [Transfer] = []
+        var resumes: [Transfer] = []
+        var stopRequested = false
+        /// Set by the driver thread just before it frees the multi handle: no wakeup after it.
+        var stopped = false
+    }
+
+    init() {
+        multi = curl_multi_init()
+        tollgate_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 256)
+    }
+
+    func submit(add: Transfer? = nil, cancel: Transfer? = nil, resume: Transfer? = nil) {
+        let refused = inbox.withLock { box -> Transfer? in
+            guard !box.stopped else { return add }
             if let add { box.adds.append(add) }
             if let cancel { box.cancels.append(cancel) }
             if let resume { box.resumes.append(resume) }
+            curl_multi_wakeup(multi)  // under the lock: never after the handle is freed
+            return nil
         }
-        curl_multi_wakeup(multi)
+        refused?.end(.failure(TransportError(kind: .cancelled, message: "the HTTP client was released")))
     }
 
-    private func driverLoop() {
+    /// Asks the thread to end every transfer, free the multi handle and exit.
+    func stop() {
+        inbox.withLock { box in
+            box.stopRequested = true
+            if !box.stopped { curl_multi_wakeup(multi) }
+        }
+    }
+
+    func loop() {
         while true {
-            let (adds, cancels, resumes) = inbox.withLock { box in
+            let (adds, cancels, resumes, stopping) = inbox.withLock { box in
                 defer { box.adds.removeAll(); box.cancels.removeAll(); box.resumes.removeAll() }
-                return (box.adds, box.cancels, box.resumes)
+                return (box.adds, box.cancels, box.resumes, box.stopRequested)
+            }
+            if stopping {
+                shutDown(pending: adds)
+                return
             }
             for t in adds {
                 // A transfer cancelled before the driver saw it never starts.
                 if t.state.withLock({ $0.cancelled }) { t.end(.failure(TransportError(kind: .cancelled, message: "request cancelled"))); continue }
-                running[t.easy] = t
+                transfers[t.easy] = t
                 curl_multi_add_handle(multi, t.easy)
             }
             for t in cancels {
                 t.state.withLock { $0.cancelled = true }
-                guard running.removeValue(forKey: t.easy) != nil else { continue }
+                guard transfers.removeValue(forKey: t.easy) != nil else { continue }
                 curl_multi_remove_handle(multi, t.easy)
                 t.end(.failure(TransportError(kind: .cancelled, message: "request cancelled")))
             }
-            for t in resumes where running[t.easy] != nil {
+            for t in resumes where transfers[t.easy] != nil {
                 t.lastActivity = ContinuousClock.now  // time paused by a slow reader is not idle upstream time
                 curl_easy_pause(t.easy, CURLPAUSE_CONT)
             }
@@ -144,7 +183,7 @@ public final class CurlClient: @unchecked Sendable {
             curl_multi_perform(multi, &active)
             var left: Int32 = 0
             while let msg = curl_multi_info_read(multi, &left) {
-                guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle, let t = running.removeValue(forKey: easy) else { continue }
+                guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle, let t = transfers.removeValue(forKey: easy) else { continue }
                 let code = tollgate_curl_msg_result(msg)
                 curl_multi_remove_handle(multi, easy)
                 t.complete(code)
@@ -153,11 +192,11 @@ public final class CurlClient: @unchecked Sendable {
             // transfer, LOW_SPEED_TIME counts whole seconds and from the start).
             let now = ContinuousClock.now
             var wait = 1000
-            for (easy, t) in running {
+            for (easy, t) in transfers {
                 guard !t.state.withLock({ $0.paused }) else { continue }
                 let left = t.deadline - now
                 if left <= .zero {
-                    running.removeValue(forKey: easy)
+                    transfers.removeValue(forKey: easy)
                     curl_multi_remove_handle(multi, easy)
                     t.timedOut()
                 } else {
@@ -167,6 +206,24 @@ public final class CurlClient: @unchecked Sendable {
             var numfds: Int32 = 0
             curl_multi_poll(multi, nil, 0, Int32(max(1, wait)), &numfds)
         }
+    }
+
+    /// The client was released: every transfer ends, then the multi handle is freed.
+    private func shutDown(pending: [Transfer]) {
+        let released = TransportError(kind: .cancelled, message: "the HTTP client was released")
+        for t in pending { t.end(.failure(released)) }
+        for (easy, t) in transfers {
+            curl_multi_remove_handle(multi, easy)
+            t.end(.failure(released))
+        }
+        transfers.removeAll()
+        let late = inbox.withLock { box -> [Transfer] in
+            box.stopped = true
+            defer { box.adds.removeAll(); box.cancels.removeAll(); box.resumes.removeAll() }
+            return box.adds
+        }
+        for t in late { t.end(.failure(released)) }
+        curl_multi_cleanup(multi)
     }
 }
 
@@ -203,7 +260,7 @@ private final class Transfer: @unchecked Sendable {
     var responseHeaders: [String: String] = [:]
     var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     let url: String
-    unowned let client: CurlClient
+    let driver: CurlDriver
     let state = Mutex(State())
     let firstByteTimeout: Duration
     let idleTimeout: Duration
@@ -233,10 +290,10 @@ private final class Transfer: @unchecked Sendable {
         var bodyWaiter: CheckedContinuation<[UInt8]?, any Error>?
     }
 
-    init(_ r: UpstreamHTTPRequest, client: CurlClient) throws {
+    init(_ r: UpstreamHTTPRequest, driver: CurlDriver) throws {
         guard let easy = curl_easy_init() else { throw TransportError(kind: .other, message: "curl_easy_init failed") }
         self.easy = easy
-        self.client = client
+        self.driver = driver
         url = r.url
         firstByteTimeout = .milliseconds(r.timeoutMs)
         idleTimeout = .milliseconds(r.idleTimeoutMs)
@@ -402,11 +459,11 @@ private final class Transfer: @unchecked Sendable {
                 }
                 switch step {
                 case .chunk(let chunk, let resume):
-                    if resume { client.submit(resume: self) }
+                    if resume { driver.submit(resume: self) }
                     c.resume(returning: chunk)
                 case .done(.success): c.resume(returning: nil)
                 case .done(.failure(let e)): c.resume(throwing: e)
-                case .wait(let resume): if resume { client.submit(resume: self) }
+                case .wait(let resume): if resume { driver.submit(resume: self) }
                 }
             }
         } onCancel: {
@@ -419,6 +476,6 @@ private final class Transfer: @unchecked Sendable {
             defer { s.cancelled = true }
             return !s.cancelled && s.finished == nil
         }
-        if first { client.submit(cancel: self) }
+        if first { driver.submit(cancel: self) }
     }
 }
