@@ -30,19 +30,20 @@ extension Gateway {
     /// exact cache. Admission, key limits and stats are the same as for chat.
     public func embeddings(body: ByteBuffer, headers: HTTPFields, requestID: String) async -> GatewayResponse {
         var response: GatewayResponse
+        let caller: Auth.Caller
+        do { caller = try auth.caller(for: headers) } catch { return .error(error, requestID: requestID) }
         do {
-            response = try await embeddingsPath(body: body, headers: headers, requestID: requestID)
+            response = try await embeddingsPath(caller: caller, body: body, headers: headers, requestID: requestID)
         } catch {
             response = .error(error, requestID: requestID)
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
-        if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) { stats.record(tenant: tenant, response: response) }
+        if response.status != .unauthorized { stats.record(tenant: caller.tenant, response: response) }
         return response
     }
 
-    private func embeddingsPath(body: ByteBuffer, headers: HTTPFields, requestID: String) async throws(GatewayError) -> GatewayResponse {
-        let caller = try auth.caller(for: headers)
-        if let key = caller.key, let id = caller.keyID { try limits.admitRequest(key, id: id) }
+    private func embeddingsPath(caller: Auth.Caller, body: ByteBuffer, headers: HTTPFields, requestID: String) async throws(GatewayError) -> GatewayResponse {
+        if let key = caller.key, let id = caller.keyID { try keyLimits.admitRequest(key, id: id) }
         let directives = try CacheDirectives(headers: headers)
         let json: JSONValue
         do { json = try JSONValue.parse(body.readableBytesView) } catch {
@@ -146,9 +147,9 @@ extension Gateway {
         let key = CacheKey.exact(endpoint: Gateway.embeddingsEndpoint, tenant: tenant, body: json)
         let freshness = Freshness(ttlSeconds: config.cache.ttlSeconds, maxAgeSeconds: directives.maxAge)
         if directives.lookup, let entry = exact.lookup(key, freshness: freshness) { return hit(entry) }
-        if let key = caller.key, let id = caller.keyID { try limits.admitUpstream(key, id: id, estimatedTokens: estimatedTokens) }
-        let settle: @Sendable (Int, Double) -> Void = { [limits] tokens, cost in
-            if let key = caller.key, let id = caller.keyID { limits.settle(key, id: id, estimatedTokens: estimatedTokens, actualTokens: tokens, costUSD: cost) }
+        if let key = caller.key, let id = caller.keyID { try keyLimits.admitUpstream(key, id: id, estimatedTokens: estimatedTokens) }
+        let settle: @Sendable (Int, Double) -> Void = { [keyLimits] tokens, cost in
+            if let key = caller.key, let id = caller.keyID { keyLimits.settle(key, id: id, estimatedTokens: estimatedTokens, actualTokens: tokens, costUSD: cost) }
         }
         let curl = self.curl
         let limits = config.limits

@@ -32,7 +32,8 @@ public final class Gateway: Sendable {
     /// The HTTP client every upstream call goes through (injected, so tests can use their own).
     let curl: CurlClient
     let flights = SingleFlight()
-    let limits = KeyLimits()
+    /// Per-key request, token and spend limits (not `config.limits`: sizes and timeouts).
+    let keyLimits = KeyLimits()
     let stats = TenantStats()
     package let logger: Logger
 
@@ -92,20 +93,22 @@ public final class Gateway: Sendable {
     /// is an error response in the dialect's shape.
     public func handle(_ dialect: any Dialect, body: ByteBuffer, headers: HTTPFields, requestID: String) async -> GatewayResponse {
         var response: GatewayResponse
+        // The caller is identified once (one key hash a request); a 401 is not in the stats.
+        let caller: Auth.Caller
+        do { caller = try auth.caller(for: headers) } catch { return dialect.errorResponse(error, requestID: requestID) }
         do {
-            response = try await pipeline(dialect, body: body, headers: headers, requestID: requestID)
+            response = try await pipeline(dialect, caller: caller, body: body, headers: headers, requestID: requestID)
         } catch {
             response = dialect.errorResponse(error, requestID: requestID)
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
-        if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) { stats.record(tenant: tenant, response: response) }
+        if response.status != .unauthorized { stats.record(tenant: caller.tenant, response: response) }
         return response
     }
 
-    private func pipeline(_ dialect: any Dialect, body: ByteBuffer, headers: HTTPFields, requestID: String) async throws(GatewayError) -> GatewayResponse {
-        let caller = try auth.caller(for: headers)
+    private func pipeline(_ dialect: any Dialect, caller: Auth.Caller, body: ByteBuffer, headers: HTTPFields, requestID: String) async throws(GatewayError) -> GatewayResponse {
         let tenant = caller.tenant
-        if let key = caller.key, let id = caller.keyID { try limits.admitRequest(key, id: id) }
+        if let key = caller.key, let id = caller.keyID { try keyLimits.admitRequest(key, id: id) }
         let directives = try CacheDirectives(headers: headers)
         let freshness = Freshness(ttlSeconds: config.cache.ttlSeconds, maxAgeSeconds: directives.maxAge)
 
@@ -162,9 +165,9 @@ public final class Gateway: Sendable {
 
         // Upstream usage limits (tokens per minute, USD per day) apply only to calls that cost.
         let estimate = request.estimatedPromptTokens + (request.maxTokens.map { min($0, config.routing.expectedOutputTokens) } ?? config.routing.expectedOutputTokens)
-        if let key = caller.key, let id = caller.keyID { try limits.admitUpstream(key, id: id, estimatedTokens: estimate) }
-        ex.settle = { [limits] tokens, cost in
-            if let key = caller.key, let id = caller.keyID { limits.settle(key, id: id, estimatedTokens: estimate, actualTokens: tokens, costUSD: cost) }
+        if let key = caller.key, let id = caller.keyID { try keyLimits.admitUpstream(key, id: id, estimatedTokens: estimate) }
+        ex.settle = { [keyLimits] tokens, cost in
+            if let key = caller.key, let id = caller.keyID { keyLimits.settle(key, id: id, estimatedTokens: estimate, actualTokens: tokens, costUSD: cost) }
         }
 
         // 5. Upstream: cheapest capable provider, fallback on failure. Identical concurrent

@@ -81,7 +81,7 @@ public enum ConfigLoader {
         }
         if let l = try r.child("limits") {
             try l.allowOnly(["max_body_bytes", "max_messages", "upstream_connect_timeout_ms", "upstream_timeout_ms", "upstream_idle_timeout_ms",
-                            "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms", "max_connections"])
+                            "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms", "send_timeout_ms", "max_connections"])
             if let v = try l.int("max_body_bytes", in: 1...(1 << 30)) { config.limits.maxBodyBytes = v }
             if let v = try l.int("max_messages", in: 1...1_000_000) { config.limits.maxMessages = v }
             if let v = try l.int("upstream_connect_timeout_ms", in: 1...600_000) { config.limits.upstreamConnectTimeoutMs = v }
@@ -90,6 +90,7 @@ public enum ConfigLoader {
             if let v = try l.int("header_timeout_ms", in: 1...3_600_000) { config.limits.headerTimeoutMs = v }
             if let v = try l.int("body_timeout_ms", in: 1...3_600_000) { config.limits.bodyTimeoutMs = v }
             if let v = try l.int("idle_timeout_ms", in: 1...3_600_000) { config.limits.idleTimeoutMs = v }
+            if let v = try l.int("send_timeout_ms", in: 1...3_600_000) { config.limits.sendTimeoutMs = v }
             if let v = try l.int("max_connections", in: 1...1_000_000) { config.limits.maxConnections = v }
         }
         if let routing = try r.child("routing") {
