@@ -92,6 +92,8 @@ let package = Package(
         ),
         // Benchmark: ms per embedding against the bare sgemm calls of the same shapes.
         .executableTarget(name: "embed-bench", dependencies: ["TollgateCore"], path: "benchmarks/embed-bench", swiftSettings: strict),
+        // Benchmark: embeddings a second at concurrency 1-32, direct forward passes vs the batching embedder.
+        .executableTarget(name: "batch-bench", dependencies: ["TollgateCore"], path: "benchmarks/batch-bench", swiftSettings: strict),
         // Benchmark: cosine top-1 over N × 384 vectors (against numpy and FAISS in benchmarks/index/).
         .executableTarget(name: "index-bench", dependencies: ["TollgateCore"], path: "benchmarks/index-bench", swiftSettings: strict),
         // Benchmark: ms per pair for the pair verifier (issue 15).
