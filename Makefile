@@ -29,7 +29,7 @@ apt-deps:
 
 venv:
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -c "import openai, anthropic, pydantic" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check openai anthropic pydantic
+	@$(PY) -c "import openai, anthropic, pydantic, prometheus_client" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check openai anthropic pydantic prometheus-client
 
 ## venv-fuzz: schemathesis (generated requests from openapi.yaml) in its own venv.
 venv-fuzz:
@@ -56,6 +56,7 @@ test: deps model build
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/openai_client_test.py
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/sdk_dialects_test.py
+	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/metrics_test.py
 	$(MAKE) schemathesis
 
 ## schemathesis: ~2.5 min of requests generated from openapi.yaml against the live binary.

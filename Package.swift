@@ -49,6 +49,7 @@ let package = Package(
         //   server → dialects → pipeline → exact cache → shared tier → semantic cache → fixtures | routing → providers → HTTP client
         .target(name: "TollgateBase", dependencies: [  // JSON, errors, config, the internal request and its key, SSE
             "Hummingbird".product, "Yams".product, "Logging".product, "Crypto".product, "NIOCore".product, "HTTPTypes".product, "Metrics".product,
+            "Prometheus".product,
         ], swiftSettings: strict),
         .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "TollgateBase", "Logging".product], swiftSettings: strict),  // libcurl
         .target(name: "TollgateExactCache", dependencies: ["CLMDB", "TollgateBase", "Logging".product, "NIOCore".product], swiftSettings: strict),  // LMDB

@@ -17,8 +17,12 @@ public struct SemanticMatch: Sendable {
 /// What a semantic lookup found, including the near misses the guard blocked.
 public struct SemanticLookup: Sendable {
     public var match: SemanticMatch?
-    /// Candidates above the threshold that the guard refused, with its reason.
-    public var guarded: [(similarity: Float, reason: String)] = []
+    /// Candidates above the threshold that the guard refused, with its reason and the check
+    /// that failed (`MismatchKind`'s raw value, or `verifier`).
+    public var guarded: [(similarity: Float, reason: String, check: String)] = []
+    /// The highest similarity of any candidate searched, below the threshold or not (nil when
+    /// the namespace is empty): how near the nearest cached prompt was.
+    public var nearest: Float?
 }
 
 /// The prompt of a request as the semantic layer sees it: its namespace, the text of the last
@@ -120,7 +124,9 @@ public final class SemanticCache: Sendable {
         defer { probe.lookedUp(since: started) }
         let query = guardrail.features(of: prompt.text)
         let gate = verification?.gate(threshold) ?? threshold
-        for (id, score) in index.search(namespace: prompt.namespace, query: prompt.vector, k: SemanticCache.candidates) where Double(score) >= gate {
+        for (id, score) in index.search(namespace: prompt.namespace, query: prompt.vector, k: SemanticCache.candidates) {
+            result.nearest = max(result.nearest ?? score, score)
+            guard Double(score) >= gate else { continue }
             guard let row = try? store.get(.vectors, id), let stored = VectorRow(decoding: row) else {
                 index.remove(namespace: prompt.namespace, id: id)  // evicted or purged elsewhere
                 continue
@@ -131,7 +137,7 @@ public final class SemanticCache: Sendable {
                 result.match = SemanticMatch(key: id, similarity: score, cachedPrompt: stored.text)
                 return result
             }
-            result.guarded.append((score, verdict.reason ?? "guard"))
+            result.guarded.append((score, verdict.reason ?? "guard", verdict.kind?.rawValue ?? "verifier"))
             probe.refused(stored.text, similarity: score, check: verdict.kind)
         }
         return result
