@@ -27,6 +27,9 @@ extension Gateway {
     /// to the providers serving them (OpenAI-compatible `/embeddings`) through the router and the
     /// exact cache. Admission, key limits and stats are the same as for chat.
     public func embeddings(body: ByteBuffer, headers: HTTPFields, requestID: String) async -> GatewayResponse {
+        guard AccessRecord.current != nil else {  // called in-process, not through the server
+            return await AccessRecord.$current.withValue(AccessRecord(requestID: requestID)) { await embeddings(body: body, headers: headers, requestID: requestID) }
+        }
         var response: GatewayResponse
         do {
             response = try await embeddingsPath(body: body, headers: headers, requestID: requestID)
@@ -34,7 +37,9 @@ extension Gateway {
             response = .error(error, requestID: requestID)
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
-        if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) { stats.record(tenant: tenant, response: response) }
+        if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) {
+            stats.record(tenant: tenant, model: AccessRecord.current?.fields.model, response: response)
+        }
         return response
     }
 
@@ -50,6 +55,7 @@ extension Gateway {
         guard let model = json["model"]?.stringValue, !model.isEmpty else {
             throw .invalidRequest("Missing required parameter: 'model'.", param: "model", code: "missing_required_parameter")
         }
+        AccessRecord.current?.set(model: model)
         let inputs: [String]
         var estimated = 0
         switch json["input"] {
@@ -163,6 +169,7 @@ extension Gateway {
                 case 200 where (try? JSONValue.parse(reply.body))?["data"]?.arrayValue != nil: return reply
                 case 200: throw .badResponse("\(c.provider.name): the embeddings answer has no data")
                 case 429: throw .rateLimited(retryAfter: reply.headers["retry-after"].flatMap { Int($0) }, "\(c.provider.name) answered 429")
+                case 401, 403: throw .keyRefused(c.provider, status: reply.status, body: Secrets.redact(reply.body))
                 case 400..<500: throw .client(status: reply.status, body: reply.body)
                 default: throw .server(status: reply.status, "\(c.provider.name) answered \(reply.status)")
                 }
@@ -176,7 +183,7 @@ extension Gateway {
         let cost = Money.cost(promptTokens: tokens, completionTokens: 0, inputPerMTok: candidate.model.inputUSDPerMTok, outputPerMTok: 0)
         settle(tokens, cost)
         let elapsed = ContinuousClock.now - started
-        Observability.upstream(provider: candidate.provider.name, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+        Observability.upstream(provider: candidate.provider.name, model: candidate.model.name, tenant: tenant, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                                promptTokens: tokens, completionTokens: 0, costUSD: cost)
         let bytes = ByteBuffer(bytes: reply.body)
         if directives.store {

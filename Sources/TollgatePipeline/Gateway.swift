@@ -90,14 +90,25 @@ public final class Gateway: Sendable {
     /// Handles one request of any dialect through the one pipeline. Never throws: every failure
     /// is an error response in the dialect's shape.
     public func handle(_ dialect: any Dialect, body: ByteBuffer, headers: HTTPFields, requestID: String) async -> GatewayResponse {
+        guard AccessRecord.current != nil else {  // called in-process, not through the server
+            return await AccessRecord.$current.withValue(AccessRecord(requestID: requestID)) { await handle(dialect, body: body, headers: headers, requestID: requestID) }
+        }
         var response: GatewayResponse
         do {
             response = try await pipeline(dialect, body: body, headers: headers, requestID: requestID)
         } catch {
             response = dialect.errorResponse(error, requestID: requestID)
+            if error.code == GatewayError.offlineNoFixture {
+                // A miss of the fixture cache: counted as a miss (never as a hit in hit_ratio),
+                // and an answer no retry changes.
+                response.headers[GatewayResponse.Header.cache] = "miss"
+                response.headers[GatewayResponse.Header.shouldRetry] = "false"
+            }
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
-        if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) { stats.record(tenant: tenant, response: response) }
+        if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) {
+            stats.record(tenant: tenant, model: AccessRecord.current?.fields.model, response: response)
+        }
         return response
     }
 
@@ -116,6 +127,7 @@ public final class Gateway: Sendable {
 
         // 2. Parse and validate (the dialect's ingress adapter); unknown models are a 404 before anything else.
         let request = try await dialect.parse(body, tenant: tenant)
+        AccessRecord.current?.set(model: request.model)
         // Offline, any model a fixture has is served; online, only configured chat models.
         guard offline != nil || router.serves(request.model) else { throw .modelNotFound(request.model) }
         // A prompt no candidate can take (context window, capabilities) is a 400 now, before
@@ -141,8 +153,8 @@ public final class Gateway: Sendable {
             if directives.lookup {
                 let found = semantic.lookup(p, threshold: threshold(for: request, directives: directives))
                 for g in found.guarded {
-                    Observability.guarded()
-                    logger.debug("semantic candidate blocked by the guard", metadata: ["request_id": "\(requestID)", "similarity": "\(g.similarity)", "reason": "\(g.reason)"])
+                    Observability.guarded(check: g.check)
+                    logger.debug("semantic candidate blocked by the guard", metadata: ["request_id": "\(requestID)", "similarity": .stringConvertible(LogNumber(Double(g.similarity), decimals: 4)), "check": "\(g.check)"])
                 }
                 if let match = found.match, let entry = exact.lookup(match.key, freshness: freshness) {
                     var response = await answer(entry, ex)
@@ -215,7 +227,7 @@ public final class Gateway: Sendable {
         let cost = Money.cost(answer.usage, model: candidate.model, kind: candidate.provider.kind)
         ex.settle(answer.promptTokens + answer.completionTokens, cost)
         let elapsed = ContinuousClock.now - started
-        Observability.upstream(provider: candidate.provider.name, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+        Observability.upstream(provider: candidate.provider.name, model: candidate.model.name, tenant: ex.tenant, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                                promptTokens: answer.promptTokens, completionTokens: answer.completionTokens, costUSD: cost)
         let bytes = ByteBuffer(bytes: answer.body.jsonBytes)
 
@@ -251,21 +263,34 @@ public final class Gateway: Sendable {
         shared?.wake()
     }
 
-    /// Answers from a fixture (exact, then semantic) or a 503 that says how to record one.
+    /// Answers from a fixture (exact, then semantic) or a 404 `offline_no_fixture` that names
+    /// the tenant, says how near the nearest fixture was, and how to record one. A 404, not a
+    /// 503: the SDKs retry 408, 409, 429 and 5xx, and a missing recording does not appear on
+    /// a retry.
     func serveFixture(_ fixtures: FixtureSet, _ ex: Exchange) async throws(GatewayError) -> GatewayResponse {
         if let entry = fixtures.exact.lookup(ex.key, freshness: FixtureSet.freshness) {
             return await answer(entry, ex)
         }
+        var nearest = ""
         if let prompt = ex.prompt, let semantic = fixtures.semantic {
-            let found = semantic.lookup(prompt, threshold: threshold(for: ex.request, directives: ex.directives))
+            let threshold = threshold(for: ex.request, directives: ex.directives)
+            let found = semantic.lookup(prompt, threshold: threshold)
             if let match = found.match, let entry = fixtures.exact.lookup(match.key, freshness: FixtureSet.freshness) {
                 var response = await answer(entry, ex)
                 response.markSemantic(match.similarity)
                 return response
             }
+            if let blocked = found.guarded.max(by: { $0.similarity < $1.similarity }) {
+                nearest = " The nearest fixture (similarity \(String(format: "%.4f", blocked.similarity))) was refused by the look-alike guard (check: \(blocked.check))."
+            } else if let n = found.nearest {
+                nearest = " The nearest fixture has similarity \(String(format: "%.4f", n)), below the threshold \(String(format: "%.2f", threshold))."
+            } else {
+                nearest = " No fixture of this tenant has the same system prompt and model."
+            }
         }
-        throw .unavailable("Offline mode: no fixture answers this request (canonical key \(ex.key)). Record one by running `tollgate serve --record DIR` "
-                           + "against a real provider and sending this request, then start with `--offline --fixtures DIR`.", code: "offline_no_fixture")
+        throw GatewayError(status: .notFound, message: "Offline mode: no fixture answers this request of tenant `\(ex.tenant)` (canonical key \(ex.key)).\(nearest) "
+                           + "To record one, run `tollgate serve --config FILE --record DIR` against a real provider and send this request, "
+                           + "then start with `tollgate serve --offline --fixtures DIR`.", type: "invalid_request_error", code: GatewayError.offlineNoFixture)
     }
 
     /// The similarity threshold: the request's header, else the strictest configured for the
@@ -291,6 +316,7 @@ public final class Gateway: Sendable {
     }
 
     func answer(_ entry: CacheEntry, dialect: any Dialect, request: ChatRequest?, stream: Bool, includeUsage: Bool, tenant: String) async -> GatewayResponse {
+        AccessRecord.current?.setIfAbsent(model: entry.model)
         if stream { return await replay(entry, dialect: dialect, request: request, includeUsage: includeUsage, tenant: tenant) }
         if dialect is ChatCompletionsDialect { return GatewayResponse(headers: hitHeaders(entry, contentType: "application/json"), body: entry.body) }
         guard let completion = try? JSONValue.parse(entry.body.readableBytesView) else {

@@ -99,9 +99,13 @@ struct SemanticOfflineLiveTests {
         let paraphrase = try await post(offline.url + "/v1/chat/completions", chatBody("How should I boil an egg?"))
         #expect(paraphrase.cache == "semantic-hit" && paraphrase.content == answers[0])
         let missing = try await post(offline.url + "/v1/chat/completions", chatBody("What is the tallest tree on Earth?"))
-        #expect(missing.status == 503)
+        #expect(missing.status == 404, "not a 5xx, which the SDKs retry")
+        #expect(missing.headers["x-should-retry"] == "false")
         #expect(missing.json?["error"]?["code"]?.stringValue == "offline_no_fixture")
-        #expect(missing.json?["error"]?["message"]?.stringValue?.contains("--record") == true)
+        let message = missing.json?["error"]?["message"]?.stringValue ?? ""
+        #expect(message.contains("--record") && message.contains("--config FILE"), "\(message)")
+        #expect(message.contains("tenant `default`"), "\(message)")
+        #expect(message.contains("nearest fixture has similarity 0."), "\(message)")
         #expect(try await upstreamCalls(mock) == calls, "offline mode never calls a provider")
     }
 

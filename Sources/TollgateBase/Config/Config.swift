@@ -122,6 +122,13 @@ public struct ProviderConfig: Sendable {
     /// Share of traffic under `routing.strategy: weighted`.
     public var weight = 1.0
 
+    /// `api_key_env` when that variable is unset or empty in `environment` (calls then go
+    /// without a key); nil when it is set or the provider needs none.
+    public func missingKeyEnv(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        guard let env = apiKeyEnv, environment[env]?.isEmpty ?? true else { return nil }
+        return env
+    }
+
     public init(name: String, kind: Kind, baseURL: String, apiKeyEnv: String? = nil, models: [ModelConfig]) {
         self.name = name
         self.kind = kind

@@ -30,6 +30,9 @@ public struct GatewayError: Error, HTTPResponseError, CustomStringConvertible, S
 
     // MARK: The errors the gateway gives
 
+    /// The code of offline mode's answer when no fixture matches (a 404).
+    public static let offlineNoFixture = "offline_no_fixture"
+
     /// 400: the request is not valid; `param` names the field.
     public static func invalidRequest(_ message: String, param: String? = nil, code: String? = nil) -> GatewayError {
         GatewayError(status: .badRequest, message: message, type: "invalid_request_error", param: param, code: code)
