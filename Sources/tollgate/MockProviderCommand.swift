@@ -17,7 +17,7 @@ struct MockProviderCommand: AsyncParsableCommand {
     @Option(help: "Delay between streamed events, in milliseconds.") var chunkDelayMs = 0
     @Option(help: "Cut every stream after N events (the connection closes without [DONE]).") var cutStreamAfter: Int?
     @Option(help: "Answer every call with this status and an error quoting the key it was sent.") var echoKeyWithStatus: Int?
-    @Option(help: "Log level.") var logLevel: String?
+    @Option(help: "Log level.") var logLevel: LogLevelOption?
 
     func validate() throws {
         guard MockProvider.Flavor(rawValue: flavor) != nil else { throw ValidationError("--flavor must be openai or anthropic") }
@@ -29,7 +29,7 @@ struct MockProviderCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = bootstrapLogging(logLevel ?? "warning")
+        let logger = bootstrapLogging(logLevel ?? .warning)
         var options = MockProvider.Options()
         options.flavor = MockProvider.Flavor(rawValue: flavor)!
         options.latencyMs = latencyMs
