@@ -93,8 +93,16 @@ struct AccessLogLiveTests {
     }
 
     @Test func semanticHitsCarryTheirSimilarityAndEveryAnswerItsRequestID() async throws {
-        let (gateway, _) = try await startGateway(config: semanticYAML + "providers:\n" + providerYAML("p", port: 1), extra: ["--offline", "--fixtures", bundledFixtures])
-        let r = try await post(gateway.url + "/v1/chat/completions", chatBody("what's the capital of australia"), headers: [("x-request-id", "it-sem")])
+        // One fixture of our own (embedding the bundled ones at start is slow on a loaded machine).
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-fx-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let fixture = Fixture(recordedAt: Date(), tenant: "default", request: try JSONValue.parse(chatBody("What is the capital of France?")), provider: "handmade",
+                              providerKind: "openai", model: "gpt-4o-mini",
+                              response: try JSONValue.parse(#"{"id":"x","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Paris."},"finish_reason":"stop"}]}"#),
+                              promptTokens: 7, completionTokens: 2, costUSD: 0.0000024, stream: false)
+        try (fixture.line + "\n").write(toFile: dir + "/one.jsonl", atomically: true, encoding: .utf8)
+        let (gateway, _) = try await startGateway(config: semanticYAML + "providers:\n" + providerYAML("p", port: 1), extra: ["--offline", "--fixtures", dir])
+        let r = try await post(gateway.url + "/v1/chat/completions", chatBody("What's the capital city of France?"), headers: [("x-request-id", "it-sem")])
         #expect(r.cache == "semantic-hit", "\(r.text)")
         let line = try #require(accessLine(gateway, "it-sem"), "\(gateway.log)")
         #expect(line["cache"]?.stringValue == "semantic-hit" && isNumber(line["similarity"]) && (line["similarity"]?.doubleValue ?? 0) > 0.5, "\(line)")

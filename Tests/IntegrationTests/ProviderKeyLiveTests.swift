@@ -51,7 +51,7 @@ struct ProviderKeyLiveTests {
     /// upstream's 401, which reads as if the client's own key were wrong).
     @Test func anUnsetProviderKeyIsNamedAtStartAndInThe502() async throws {
         unsetenv("TOLLGATE_IT_NEVER_SET_KEY")
-        let mock = try await startMock(["--fail-status", "401"])
+        let mock = try await startMock(["--echo-key-with-status", "401"])
         defer { withExtendedLifetime(mock) {} }
         let config = """
             providers:

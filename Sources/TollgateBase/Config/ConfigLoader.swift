@@ -53,7 +53,9 @@ public enum ConfigLoader {
         guard let root else { return (GatewayConfig(), []) }
         let problems = ConfigProblems()
         let config = read(NodeReader(node: root, path: "", file: file, problems: problems))
-        return (config, problems.errors)
+        // In file order (the reader visits sections in its own order).
+        let ordered = problems.errors.enumerated().sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element)
+        return (config, ordered)
     }
 
     static func read(_ r: NodeReader) -> GatewayConfig {
@@ -163,7 +165,7 @@ public enum ConfigLoader {
         let kind = ProviderConfig.Kind(rawValue: p.string("kind", oneOf: ProviderConfig.Kind.allCases.map(\.rawValue)) ?? "openai")!
         let baseURL = p.requiredString("base_url")
         if !baseURL.isEmpty, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
-            p.report(p.error("base_url", "expected an http:// or https:// URL, got `\(baseURL)`"))
+            p.report(p.error("base_url", "expected an http:// or https:// URL, got `\(baseURL)`", at: p.value("base_url")))
         }
         var models: [ModelConfig] = []
         let modelNodes = p.sequence("models") ?? []
@@ -236,7 +238,7 @@ struct NodeReader {
 
     func value(_ key: String) -> Node? {
         guard let v = node.mapping?[Node(key)] else { return nil }
-        if case .scalar(let s) = v, s.tag.description == Tag.Name.null.rawValue || (s.string == "" && s.style == .plain) || s.string == "~" { return nil }
+        if case .scalar(let s) = v, s.tag.description == Tag.Name.null.rawValue || (s.style == .plain && ["", "~", "null", "Null", "NULL"].contains(s.string)) { return nil }
         return v
     }
 

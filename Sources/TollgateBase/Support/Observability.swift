@@ -223,20 +223,26 @@ public enum Observability {
     /// `0.00015759999999999998`).
     public static func exposition() -> [UInt8] {
         let text = String(decoding: registry.emitToBuffer(), as: UTF8.self)
+        // Families in name order and series sorted within each (the registry keeps them in
+        // dictionaries): two scrapes of the same state read the same.
+        var families: [(name: String, header: [Substring], samples: [String])] = []
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("#") {
+                let name = line.split(separator: " ").dropFirst(2).first.map(String.init) ?? ""
+                if families.last?.name != name || !(families.last?.samples.isEmpty ?? false) { families.append((name, [], [])) }
+                families[families.count - 1].header.append(line)
+            } else if let space = line.lastIndex(of: " ") {
+                if families.isEmpty { families.append(("", [], [])) }
+                families[families.count - 1].samples.append(String(line[...space]) + sampleValue(String(line[line.index(after: space)...])))
+            }
+        }
         var out = ""
         out.reserveCapacity(text.utf8.count)
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("#") || line.isEmpty {
-                out += line
-            } else if let space = line.lastIndex(of: " ") {
-                out += line[...space]
-                out += sampleValue(String(line[line.index(after: space)...]))
-            } else {
-                out += line
-            }
-            out += "\n"
+        for f in families.sorted(by: { $0.name < $1.name }) {
+            for h in f.header { out += h; out += "\n" }
+            // Histogram series keep their bucket order; others are sorted by their labels.
+            for s in (f.header.contains { $0.hasSuffix(" histogram") } ? f.samples : f.samples.sorted()) { out += s; out += "\n" }
         }
-        if out.hasSuffix("\n\n") { out.removeLast() }
         return Array(out.utf8)
     }
 
