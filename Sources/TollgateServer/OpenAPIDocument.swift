@@ -392,10 +392,16 @@ paths:
       security: [{}]
       responses:
         "200":
-          description: Prometheus text.
+          description: Prometheus text format 0.0.4; every family has HELP and TYPE lines.
           content:
             text/plain:
               schema: { type: string }
+    head:
+      operationId: metricsHead
+      security: [{}]
+      responses:
+        "200":
+          description: The headers of GET /metrics, no body.
   /openapi.yaml:
     get:
       operationId: openapi

@@ -21,6 +21,8 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         if offline && record != nil { throw ValidationError("--record needs upstream calls; it cannot be combined with --offline") }
+        // The embedded default is offline; recording with it would silently call the public APIs.
+        if record != nil && config == nil { throw ValidationError("--record needs --config FILE naming the providers to record from (the embedded default runs offline)") }
         if fixtures != nil && !offline && config != nil { throw ValidationError("--fixtures is for offline mode: add --offline") }
     }
 
@@ -116,13 +118,15 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let host = cfg.listen.host
+        // With keys on, the start-up example needs one (the variable stands for the operator's own).
+        let auth = cfg.keys.isEmpty ? "" : " -H \"Authorization: Bearer $YOUR_KEY\""
         let metrics = Observability.bootstrap(.init(models: cfg.providers.map { ($0.name, $0.models.map(\.name)) }, tenants: Array(Set(cfg.keys.map(\.tenant))).sorted(),
                                                     guardChecks: semantic == nil ? [] : MismatchKind.allCases.map(\.rawValue) + ["verifier"],
                                                     shared: shared != nil, version: TollgateVersion.string))
         let app = GatewayServer.application(gateway: gateway, host: host, port: cfg.listen.port, logger: logger, metrics: metrics,
                                             services: shared.map { [$0] } ?? []) { port in
             say("tollgate listening on http://\(host):\(port)")
-            say("try: curl -s http://\(host):\(port)/v1/chat/completions -H 'Content-Type: application/json' -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"\(Serve.examplePrompt)\"}]}'")
+            say("try: curl -s http://\(host):\(port)/v1/chat/completions -H 'Content-Type: application/json'\(auth) -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"\(Serve.examplePrompt)\"}]}'")
         }
         try await app.runService()
     }

@@ -86,4 +86,14 @@ struct CLILiveTests {
         #expect(format.status != 0, "--log-format yaml was accepted")
         #expect(format.stderr.contains("yaml") && format.stderr.contains("json"), "\(format.stderr)")
     }
+
+    /// With no `--config` the gateway runs offline, so `--record` alone would have called the
+    /// embedded default's public APIs while the log said "offline": it is refused.
+    @Test func recordNeedsAConfig() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-rec-\(UUID().uuidString)").path
+        let r = try runTollgateCapturing(["serve", "--record", dir, "--port", "0"], timeout: 30)
+        #expect(r.status != 0, "--record without --config started")
+        #expect(r.stderr.contains("--record needs --config FILE"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir), "nothing is written before refusing")
+    }
 }
