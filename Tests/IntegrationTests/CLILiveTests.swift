@@ -96,4 +96,27 @@ struct CLILiveTests {
         #expect(r.stderr.contains("--record needs --config FILE"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir), "nothing is written before refusing")
     }
+
+    /// `bench --url` takes its keys from TOLLGATE_API_KEY / TOLLGATE_ADMIN_KEY (out of the process list).
+    @Test func benchTakesItsKeysFromTheEnvironment() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let workload = root + "/benchmarks/workloads/own.jsonl"
+        let upstream = try await TollgateProcess(["bench", "upstream", "--workload", workload, "--port", "0"])
+        defer { withExtendedLifetime(upstream) {} }
+        setenv("TG_IT_BENCH_USER", "bench-user-key-1", 1)
+        setenv("TG_IT_BENCH_ADMIN", "bench-admin-key-1", 1)
+        let keys = "keys:\n  - { key_env: TG_IT_BENCH_USER, tenant: bench }\n  - { key_env: TG_IT_BENCH_ADMIN, tenant: ops, admin: true }\n"
+        let (gateway, dir) = try await startGateway(config: keys + "providers:\n" + providerYAML("bench", port: upstream.port))
+        let args = ["bench", "--workload", workload, "--limit", "6", "--url", gateway.url, "--out", dir + "/report"]
+        let r = try runTollgateCapturing(args, environment: ["TOLLGATE_API_KEY": "bench-user-key-1", "TOLLGATE_ADMIN_KEY": "bench-admin-key-1"], timeout: 120)
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try JSONValue.parse(try #require(FileManager.default.contents(atPath: dir + "/report/report.json")))
+        #expect(report["run"]?["summary"]?["requests"]?.intValue == 6 && report["run"]?["summary"]?["errors"]?.intValue == 0, "\(report.jsonString.prefix(400))")
+        let tenants = try await get(gateway.url + "/admin/stats", headers: [("Authorization", "Bearer bench-admin-key-1")]).json?["tenants"]
+        #expect(tenants?["bench"]?["requests"]?.intValue == 6, "the requests went with the environment's client key")
+        // The control: without the variables, the same run cannot purge or ask.
+        let bare = try runTollgateCapturing(args, environment: ["TOLLGATE_API_KEY": "", "TOLLGATE_ADMIN_KEY": ""], timeout: 120)
+        let failed = bare.status != 0 || (try? JSONValue.parse(FileManager.default.contents(atPath: dir + "/report/report.json") ?? Data()))?["run"]?["summary"]?["errors"]?.intValue == 6
+        #expect(failed, "a run without keys succeeded: \(bare.stderr.suffix(300))")
+    }
 }
