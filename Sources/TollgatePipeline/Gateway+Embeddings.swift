@@ -35,6 +35,7 @@ extension Gateway {
             response = try await embeddingsPath(body: body, headers: headers, requestID: requestID)
         } catch {
             response = .error(error, requestID: requestID)
+            if error.code == GatewayError.offlineNoFixture { response.markOfflineMiss() }
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
         if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) {
@@ -140,7 +141,8 @@ extension Gateway {
                                     requestID: String) async throws(GatewayError) -> GatewayResponse {
         let ranked = try router.embeddingCandidates(model: model, estimatedTokens: estimatedTokens)
         guard offline == nil else {
-            throw .unavailable("Offline mode: embeddings from `\(model)` need a provider; use all-MiniLM-L6-v2 offline.", code: "offline_no_fixture")
+            throw .offlineMiss("Offline mode: embeddings from `\(model)` need a provider (tenant `\(caller.tenant)`); use all-MiniLM-L6-v2 offline, "
+                               + "or run `tollgate serve --config FILE` against one.")
         }
         let tenant = caller.tenant
         let key = CacheKey.exact(endpoint: Gateway.embeddingsEndpoint, tenant: tenant, body: json)

@@ -98,12 +98,7 @@ public final class Gateway: Sendable {
             response = try await pipeline(dialect, body: body, headers: headers, requestID: requestID)
         } catch {
             response = dialect.errorResponse(error, requestID: requestID)
-            if error.code == GatewayError.offlineNoFixture {
-                // A miss of the fixture cache: counted as a miss (never as a hit in hit_ratio),
-                // and an answer no retry changes.
-                response.headers[GatewayResponse.Header.cache] = "miss"
-                response.headers[GatewayResponse.Header.shouldRetry] = "false"
-            }
+            if error.code == GatewayError.offlineNoFixture { response.markOfflineMiss() }
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
         if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) {
@@ -288,9 +283,9 @@ public final class Gateway: Sendable {
                 nearest = " No fixture of this tenant has the same system prompt and model."
             }
         }
-        throw GatewayError(status: .notFound, message: "Offline mode: no fixture answers this request of tenant `\(ex.tenant)` (canonical key \(ex.key)).\(nearest) "
+        throw .offlineMiss("Offline mode: no fixture answers this request of tenant `\(ex.tenant)` (canonical key \(ex.key)).\(nearest) "
                            + "To record one, run `tollgate serve --config FILE --record DIR` against a real provider and send this request, "
-                           + "then start with `tollgate serve --offline --fixtures DIR`.", type: "invalid_request_error", code: GatewayError.offlineNoFixture)
+                           + "then start with `tollgate serve --offline --fixtures DIR`.")
     }
 
     /// The similarity threshold: the request's header, else the strictest configured for the

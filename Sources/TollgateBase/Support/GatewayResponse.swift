@@ -29,6 +29,13 @@ public struct GatewayResponse: Sendable {
         headers[Header.similarity] = String(format: "%.4f", similarity)
     }
 
+    /// Marks an offline miss: a miss of the fixture cache (counted as a miss, never as a hit in
+    /// the hit ratio) that no retry changes (`x-should-retry: false`).
+    public mutating func markOfflineMiss() {
+        headers[Header.cache] = "miss"
+        headers[Header.shouldRetry] = "false"
+    }
+
     /// How the answer was obtained, as sent in `x-tollgate-cache`.
     public var cacheResult: String? { headers[Header.cache] }
 
