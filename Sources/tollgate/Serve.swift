@@ -69,6 +69,15 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("tollgate: --strict: not starting: \(unsetKeys.map(\.variable).joined(separator: ", ")) not set\n".utf8))
             throw ExitCode(2)
         }
+        // A missing fixtures folder is said plainly, before anything is created on disk.
+        var isDirectory: ObjCBool = false
+        let fixtureDir = fixtures ?? DefaultConfig.fixturesDirectory
+        if isOffline, !FileManager.default.fileExists(atPath: fixtureDir, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            let which = fixtures == nil ? "the bundled fixtures folder `\(fixtureDir)` (relative to the working directory; run from the checkout)" : "the fixtures folder `\(fixtureDir)`"
+            warn("tollgate: offline mode needs \(which), and it is not a folder here. Pass --offline --fixtures DIR, "
+                 + "or record some with `tollgate serve --config FILE --record DIR`.")
+            throw ExitCode(1)
+        }
 
         let store: LMDBStore
         do {

@@ -97,6 +97,15 @@ struct CLILiveTests {
         #expect(!FileManager.default.fileExists(atPath: dir), "nothing is written before refusing")
     }
 
+    /// Offline with no fixtures folder: one plain sentence, and nothing created on disk.
+    @Test func aMissingFixturesFolderIsSaidPlainly() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-nofx-\(UUID().uuidString)").path
+        let r = try runTollgateCapturing(["serve", "--offline", "--fixtures", dir + "/fixtures", "--data-dir", dir + "/data", "--port", "0"], timeout: 30)
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("the fixtures folder `\(dir)/fixtures`") && !r.stderr.contains("NSCocoaErrorDomain"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/data"), "the data directory was created before failing")
+    }
+
     /// `bench --url` takes its keys from TOLLGATE_API_KEY / TOLLGATE_ADMIN_KEY (out of the process list).
     @Test func benchTakesItsKeysFromTheEnvironment() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
