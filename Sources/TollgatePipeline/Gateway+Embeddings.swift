@@ -108,7 +108,7 @@ extension Gateway {
     /// the cores with other requests, and stopping when the client has gone (task cancelled).
     private func localEmbeddings(_ inputs: [String], model: String, format: String, dimensions: JSONValue?) async throws(GatewayError) -> GatewayResponse {
         guard let embedder = semantic?.embedder as? MiniLMEmbedder else {
-            throw .unavailable("The local all-MiniLM-L6-v2 model is not loaded; run `make model` and restart.", code: "model_not_loaded")
+            throw .unavailable("The local all-MiniLM-L6-v2 model is not loaded; see the gateway's start-up log for how to fetch it, then restart.", code: "model_not_loaded")
         }
         if let d = dimensions?.intValue, d != embedder.dimension {
             throw .invalidRequest("all-MiniLM-L6-v2 gives \(embedder.dimension) dimensions; 'dimensions' cannot change that.", param: "dimensions", code: "invalid_value")

