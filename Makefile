@@ -29,7 +29,7 @@ apt-deps:
 
 venv:
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -c "import openai, anthropic, pydantic, prometheus_client" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check openai anthropic pydantic prometheus-client
+	@$(PY) -c "import openai, anthropic, pydantic, prometheus_client, langchain_anthropic" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check openai anthropic pydantic prometheus-client langchain-anthropic
 
 ## venv-fuzz: schemathesis (generated requests from openapi.yaml) in its own venv.
 venv-fuzz:

@@ -11,7 +11,7 @@ extension String {
         let packages = ["Hummingbird": "hummingbird", "Yams": "Yams", "Logging": "swift-log", "Crypto": "swift-crypto", "NIOCore": "swift-nio",
                         "ServiceLifecycle": "swift-service-lifecycle", "HTTPTypes": "swift-http-types", "Metrics": "swift-metrics",
                         "Prometheus": "swift-prometheus", "PostgresNIO": "postgres-nio", "NIOSSL": "swift-nio-ssl", "ArgumentParser": "swift-argument-parser",
-                        "NIOHTTPTypes": "swift-nio-extras", "NIOHTTP1": "swift-nio"]
+                        "NIOHTTPTypes": "swift-nio-extras", "NIOHTTP1": "swift-nio", "Tracing": "swift-distributed-tracing", "OTel": "swift-otel"]
         return .product(name: self, package: packages[self]!)
     }
 }
@@ -37,6 +37,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        // OpenTelemetry traces over OTLP/HTTP only (no gRPC stack in the build).
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // C libraries, each behind one thin Swift type in TollgateCore.
@@ -49,25 +52,25 @@ let package = Package(
         //   server → dialects → pipeline → exact cache → shared tier → semantic cache → fixtures | routing → providers → HTTP client
         .target(name: "TollgateBase", dependencies: [  // JSON, errors, config, the internal request and its key, SSE
             "Hummingbird".product, "Yams".product, "Logging".product, "Crypto".product, "NIOCore".product, "HTTPTypes".product, "Metrics".product,
-            "Prometheus".product,
+            "Prometheus".product, "Tracing".product,
         ], swiftSettings: strict),
-        .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "TollgateBase", "Logging".product], swiftSettings: strict),  // libcurl
-        .target(name: "TollgateExactCache", dependencies: ["CLMDB", "TollgateBase", "Logging".product, "NIOCore".product], swiftSettings: strict),  // LMDB
-        .target(name: "TollgateSemantic", dependencies: ["CBLAS", "TollgateBase", "TollgateExactCache", "TollgateHTTPClient", "Logging".product], swiftSettings: strict),
+        .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "TollgateBase", "Logging".product, "Tracing".product], swiftSettings: strict),  // libcurl
+        .target(name: "TollgateExactCache", dependencies: ["CLMDB", "TollgateBase", "Logging".product, "NIOCore".product, "Tracing".product], swiftSettings: strict),  // LMDB
+        .target(name: "TollgateSemantic", dependencies: ["CBLAS", "TollgateBase", "TollgateExactCache", "TollgateHTTPClient", "Logging".product, "Tracing".product], swiftSettings: strict),
         .target(name: "TollgateProviders", dependencies: ["TollgateBase", "TollgateHTTPClient", "Logging".product], swiftSettings: strict),
-        .target(name: "TollgateRouting", dependencies: ["TollgateBase", "TollgateProviders", "Logging".product], swiftSettings: strict),
+        .target(name: "TollgateRouting", dependencies: ["TollgateBase", "TollgateProviders", "Logging".product, "Tracing".product], swiftSettings: strict),
         .target(name: "TollgateShared", dependencies: [  // the PostgreSQL tier shared by several nodes
-            "TollgateBase", "TollgateExactCache", "TollgateSemantic", "PostgresNIO".product, "NIOSSL".product, "ServiceLifecycle".product, "Logging".product,
+            "TollgateBase", "TollgateExactCache", "TollgateSemantic", "PostgresNIO".product, "NIOSSL".product, "ServiceLifecycle".product, "Logging".product, "Tracing".product,
         ], swiftSettings: strict),
         .target(name: "TollgateFixtures", dependencies: ["TollgateBase", "TollgateExactCache", "TollgateSemantic", "Logging".product], swiftSettings: strict),
         .target(name: "TollgateDialects", dependencies: ["TollgateBase", "TollgateExactCache"], swiftSettings: strict),  // chat, Messages, Responses
         .target(name: "TollgatePipeline", dependencies: [  // the stages in order, for every dialect
             "TollgateBase", "TollgateHTTPClient", "TollgateExactCache", "TollgateSemantic", "TollgateProviders", "TollgateRouting", "TollgateShared",
-            "TollgateFixtures", "TollgateDialects", "Logging".product,
+            "TollgateFixtures", "TollgateDialects", "Logging".product, "Tracing".product,
         ], swiftSettings: strict),
         .target(name: "TollgateServer", dependencies: [  // Hummingbird routes over the pipeline
             "TollgateBase", "TollgatePipeline", "TollgateDialects", "Hummingbird".product, "Prometheus".product, "ServiceLifecycle".product,
-            "NIOCore".product, "NIOHTTP1".product, "NIOHTTPTypes".product,
+            "NIOCore".product, "NIOHTTP1".product, "NIOHTTPTypes".product, "Tracing".product, "OTel".product,
         ], swiftSettings: strict),
         .target(name: "TollgateMock", dependencies: ["TollgateBase", "TollgateSemantic", "Hummingbird".product, "Crypto".product], swiftSettings: strict),  // the fake upstream
         .target(name: "TollgateBench", dependencies: [  // the hit-ratio benchmark
@@ -83,11 +86,14 @@ let package = Package(
             dependencies: [
                 "TollgateCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ServiceLifecycle".product,
             ],
             swiftSettings: strict
         ),
         // Benchmark: ms per embedding against the bare sgemm calls of the same shapes.
         .executableTarget(name: "embed-bench", dependencies: ["TollgateCore"], path: "benchmarks/embed-bench", swiftSettings: strict),
+        // Benchmark: embeddings a second at concurrency 1-32, direct forward passes vs the batching embedder.
+        .executableTarget(name: "batch-bench", dependencies: ["TollgateCore"], path: "benchmarks/batch-bench", swiftSettings: strict),
         // Benchmark: cosine top-1 over N × 384 vectors (against numpy and FAISS in benchmarks/index/).
         .executableTarget(name: "index-bench", dependencies: ["TollgateCore"], path: "benchmarks/index-bench", swiftSettings: strict),
         // Benchmark: ms per pair for the pair verifier (issue 15).

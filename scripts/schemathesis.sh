@@ -3,7 +3,8 @@
 # it generates from it (examples, the schema's edges, random bodies) to a gateway in front of a
 # mock provider, for at most ST_SECONDS (default 150). Every answer must have a documented status,
 # the documented content type and an error body of the documented shape, and no 5xx but the
-# documented upstream ones; the gateway must still answer /healthz afterwards.
+# documented upstream ones, and a method a route does not take a 405 with `Allow`; the gateway
+# must still answer /healthz afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${TOLLGATE_BIN:-$PWD/.build/debug/tollgate}
@@ -45,7 +46,7 @@ echo "schemathesis: gateway on $gw (mock $mock), up to ${seconds}s"
 
 status=0
 "$ST" run openapi.yaml --url "http://127.0.0.1:$gw" --max-time "$seconds" --workers 1 --seed 1 \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,unsupported_method \
   --generation-database none --request-timeout 30 --warnings off || status=$?
 
 if ! kill -0 "$gw_pid" 2>/dev/null; then echo "schemathesis: the gateway died"; tail -20 "$dir/gw.err"; exit 1; fi

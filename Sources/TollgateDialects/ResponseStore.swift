@@ -40,6 +40,6 @@ public struct ResponseStore: Sendable {
 
     /// A new id with the API's prefix (`resp_`, `msg_`, `fc_`) and 24 random bytes in hex.
     static func newID(_ prefix: String) -> String {
-        prefix + (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        prefix + Hex.encode((0..<24).map { _ in UInt8.random(in: 0...255) })
     }
 }

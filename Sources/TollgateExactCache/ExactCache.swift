@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import TollgateBase
+import Tracing
 
 /// What a lookup may accept, from the request's `Cache-Control` and the configured TTL.
 public struct Freshness: Sendable {
@@ -42,6 +43,14 @@ public struct ExactCache: Sendable {
 
     /// The entry under an exact key if it is fresh enough. Read errors count as misses.
     public func lookup(_ key: CacheKey, freshness: Freshness, nowMs: Int64 = ExactCache.nowMs()) -> CacheEntry? {
+        withSpan(StageSpan.exactLookup) { span in
+            let entry = read(key, freshness: freshness, nowMs: nowMs)
+            span.attributes[StageSpan.Key.hit] = entry != nil
+            return entry
+        }
+    }
+
+    private func read(_ key: CacheKey, freshness: Freshness, nowMs: Int64) -> CacheEntry? {
         do {
             guard let bytes = try store.get(.entries, key), let entry = CacheEntry(decoding: bytes) else { return nil }
             return freshness.accepts(ageMs: nowMs - entry.createdMs) ? entry : nil

@@ -12,7 +12,8 @@ import TollgateSemantic
 ///
 /// The answer text is a pure function of the request: the same request always gets the same
 /// answer. Usage numbers are realistic (≈ 4 bytes a token). It can add latency and fail on
-/// purpose. `GET /_mock/stats` returns `{"requests": N}`: the chat calls it received.
+/// purpose. `GET /_mock/stats` returns `{"requests": N, "last_traceparent": …}`: the chat calls it
+/// received and the W3C trace context the last one carried (to check propagation).
 public struct MockProvider: Sendable {
     /// The wire format the mock speaks.
     public enum Flavor: String, Sendable, CaseIterable {
@@ -34,6 +35,9 @@ public struct MockProvider: Sendable {
         /// Answer every call with this status and an error that echoes the key it was sent
         /// (`Incorrect API key provided: Bearer sk-…`), as real providers do.
         public var echoKeyWithStatus: Int?
+        /// Pad every text answer to at least this many bytes (words of 1,000 bytes), for tests
+        /// that need a large answer.
+        public var answerBytes = 0
         public init() {}
     }
 
@@ -43,6 +47,7 @@ public struct MockProvider: Sendable {
     final class Counter: Sendable {
         let value = Atomic<Int>(0)
         let openStreams = Atomic<Int>(0)
+        let lastTraceparent = Mutex<String?>(nil)
     }
 
     public init(options: Options) { self.options = options }
@@ -55,6 +60,7 @@ public struct MockProvider: Sendable {
         let path = options.flavor == .openai ? "/v1/chat/completions" : "/v1/messages"
         router.post(RouterPath(stringLiteral: path)) { request, _ -> Response in
             let body = try await request.body.collect(upTo: 64 << 20)
+            if let traceparent = request.headers[HTTPField.Name("traceparent")!] { self.counter.lastTraceparent.withLock { $0 = traceparent } }
             if let status = self.options.echoKeyWithStatus { return MockProvider.echoKey(request.headers, status: status) }
             return await self.answer(body: Array(body.readableBytesView))
         }
@@ -64,7 +70,8 @@ public struct MockProvider: Sendable {
             return MockProvider.embeddings(Array(body.readableBytesView))
         }
         router.get("/_mock/stats") { _, _ -> Response in
-            Response(.json(["requests": .int(self.requests), "streams_open": .int(self.counter.openStreams.load(ordering: .relaxed))]))
+            Response(.json(["requests": .int(self.requests), "streams_open": .int(self.counter.openStreams.load(ordering: .relaxed)),
+                            "last_traceparent": self.counter.lastTraceparent.withLock { $0.map(JSONValue.string) } ?? .null]))
         }
         router.get("/v1/models") { _, _ -> Response in
             Response(.json(["object": "list", "data": [["id": "mock", "object": "model", "created": 0, "owned_by": "mock"]]]))
@@ -96,7 +103,7 @@ public struct MockProvider: Sendable {
         let stream = json["stream"]?.boolValue ?? false
         switch options.flavor {
         case .openai:
-            let answer = MockProvider.openAIAnswer(json)
+            let answer = MockProvider.openAIAnswer(json, padTo: options.answerBytes)
             guard stream else { return Response(.json(answer)) }
             let includeUsage = json["stream_options"]?["include_usage"]?.boolValue ?? false
             return streamed(Replay.chunks(of: answer, includeUsage: includeUsage, wordsPerChunk: 1).map { SSE.data($0) } + [SSE.done])
@@ -105,7 +112,7 @@ public struct MockProvider: Sendable {
                 let error: JSONValue = ["type": "error", "error": ["type": "invalid_request_error", "message": .string(problem)]]
                 return Response(status: .badRequest, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: error.jsonBytes)))
             }
-            let answer = MockProvider.anthropicAnswer(json)
+            let answer = MockProvider.anthropicAnswer(json, padTo: options.answerBytes)
             guard stream else { return Response(.json(answer)) }
             return streamed(MockProvider.anthropicEvents(answer))
         }
@@ -166,7 +173,7 @@ public struct MockProvider: Sendable {
     /// A short hex digest of the request (without `stream`), the seed of the answer.
     static func digest(_ json: JSONValue) -> String {
         let bytes = json.removing(["stream", "stream_options"]).canonicalBytes
-        return SHA256.hash(data: bytes).prefix(6).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(SHA256.hash(data: bytes).prefix(6))
     }
 
     package static func lastUserText(_ messages: [JSONValue]) -> String {
@@ -178,14 +185,19 @@ public struct MockProvider: Sendable {
         }
     }
 
-    static func answerText(digest: String, prompt: String) -> String {
+    static func answerText(digest: String, prompt: String, padTo: Int = 0) -> String {
         let echo = prompt.count > 120 ? String(prompt.prefix(120)) + "…" : prompt
-        return "Mock answer \(digest) to: \(echo)"
+        var text = "Mock answer \(digest) to: \(echo)"
+        if text.utf8.count < padTo {
+            let word = " " + String(repeating: "x", count: 999)
+            text += String(repeating: word, count: (padTo - text.utf8.count + 999) / 1000)
+        }
+        return text
     }
 
     static func tokens(_ text: String) -> Int { Tokens.estimate(text) }
 
-    static func openAIAnswer(_ json: JSONValue) -> JSONValue {
+    static func openAIAnswer(_ json: JSONValue, padTo: Int = 0) -> JSONValue {
         let digest = digest(json)
         let messages = json["messages"]?.arrayValue ?? []
         let prompt = lastUserText(messages)
@@ -202,7 +214,7 @@ public struct MockProvider: Sendable {
             completion = tokens(args.jsonString) + 8
             finish = "tool_calls"
         } else {
-            var text = answerText(digest: digest, prompt: prompt)
+            var text = answerText(digest: digest, prompt: prompt, padTo: padTo)
             // Structured output: a JSON answer, one that fits the schema when there is one.
             switch json["response_format"]?["type"]?.stringValue {
             case "json_schema"?: text = schemaInstance(json["response_format"]?["json_schema"]?["schema"] ?? .object([]), text: text).jsonString
@@ -273,7 +285,7 @@ public struct MockProvider: Sendable {
         return nil
     }
 
-    static func anthropicAnswer(_ json: JSONValue) -> JSONValue {
+    static func anthropicAnswer(_ json: JSONValue, padTo: Int = 0) -> JSONValue {
         let digest = digest(json)
         let messages = json["messages"]?.arrayValue ?? []
         let prompt: String = {
@@ -281,7 +293,7 @@ public struct MockProvider: Sendable {
             if let s = last["content"]?.stringValue { return s }
             return (last["content"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }.joined(separator: " ")
         }()
-        let text = answerText(digest: digest, prompt: prompt)
+        let text = answerText(digest: digest, prompt: prompt, padTo: padTo)
         let input = messages.reduce(tokens(json["system"]?.jsonString ?? "")) { $0 + tokens(($1["content"] ?? "").jsonString) + 4 }
         // A tool is called when tools are offered and the last user turn is not a tool result.
         let lastBlocks = messages.last?["content"]?.arrayValue ?? []

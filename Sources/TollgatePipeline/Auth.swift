@@ -34,7 +34,7 @@ public struct Auth: Sendable {
     }
 
     static func hash(_ key: String) -> String {
-        SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array(key.utf8)))
     }
 
     /// Who is calling: the tenant, and the key (with its hash as a stable id) when keys are configured.
@@ -62,8 +62,9 @@ public struct Auth: Sendable {
         guard let header = headers[.authorization] else {
             // Anthropic's SDKs send the key as `x-api-key`.
             if let key = headers[Auth.apiKeyHeader] {
-                guard let config = keysByHash[Auth.hash(key.trimmingCharacters(in: .whitespaces))] else { throw .unauthorized("Incorrect API key provided.") }
-                return Caller(tenant: config.tenant, key: config, keyID: Auth.hash(key.trimmingCharacters(in: .whitespaces)))
+                let hash = Auth.hash(key.trimmingCharacters(in: .whitespaces))
+                guard let config = keysByHash[hash] else { throw .unauthorized("Incorrect API key provided.") }
+                return Caller(tenant: config.tenant, key: config, keyID: hash)
             }
             throw .unauthorized("You didn't provide an API key. Send it as `Authorization: Bearer YOUR_KEY` (or `x-api-key: YOUR_KEY`).")
         }

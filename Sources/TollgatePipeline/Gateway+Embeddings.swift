@@ -13,6 +13,8 @@ import TollgateDialects
 
 extension Gateway {
     static let embeddingsEndpoint = "/v1/embeddings"
+    /// Inputs of one `/v1/embeddings` request that join the embedder's queue together.
+    static let embeddingChunk = 16
     /// The model name answered by the local embedder.
     public static let localEmbeddingModel = "all-MiniLM-L6-v2"
 
@@ -31,22 +33,21 @@ extension Gateway {
             return await AccessRecord.$current.withValue(AccessRecord(requestID: requestID)) { await embeddings(body: body, headers: headers, requestID: requestID) }
         }
         var response: GatewayResponse
+        let caller: Auth.Caller
+        do { caller = try auth.caller(for: headers) } catch { return .error(error, requestID: requestID) }
         do {
-            response = try await embeddingsPath(body: body, headers: headers, requestID: requestID)
+            response = try await embeddingsPath(caller: caller, body: body, headers: headers, requestID: requestID)
         } catch {
             response = .error(error, requestID: requestID)
             if error.code == GatewayError.offlineNoFixture { response.markOfflineMiss() }
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
-        if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) {
-            stats.record(tenant: tenant, model: AccessRecord.current?.fields.model, response: response)
-        }
+        if response.status != .unauthorized { stats.record(tenant: caller.tenant, model: AccessRecord.current?.fields.model, response: response) }
         return response
     }
 
-    private func embeddingsPath(body: ByteBuffer, headers: HTTPFields, requestID: String) async throws(GatewayError) -> GatewayResponse {
-        let caller = try auth.caller(for: headers)
-        if let key = caller.key, let id = caller.keyID { try limits.admitRequest(key, id: id) }
+    private func embeddingsPath(caller: Auth.Caller, body: ByteBuffer, headers: HTTPFields, requestID: String) async throws(GatewayError) -> GatewayResponse {
+        if let key = caller.key, let id = caller.keyID { try keyLimits.admitRequest(key, id: id) }
         let directives = try CacheDirectives(headers: headers)
         let json: JSONValue
         do { json = try JSONValue.parse(body.readableBytesView) } catch {
@@ -104,10 +105,11 @@ extension Gateway {
         }
     }
 
-    /// The local model: one input at a time, yielding between them so that a large batch shares
-    /// the cores with other requests, and stopping when the client has gone (task cancelled).
+    /// The local model, through the batching embedder a chunk of inputs at a time, so that other
+    /// requests' prompts interleave with a large batch's chunks; stops when the client has gone
+    /// (task cancelled).
     private func localEmbeddings(_ inputs: [String], model: String, format: String, dimensions: JSONValue?) async throws(GatewayError) -> GatewayResponse {
-        guard let embedder = semantic?.embedder as? MiniLMEmbedder else {
+        guard let embedder = semantic?.embedder as? BatchingEmbedder else {
             throw .unavailable("The local all-MiniLM-L6-v2 model is not loaded; see the gateway's start-up log for how to fetch it, then restart.", code: "model_not_loaded")
         }
         if let d = dimensions?.intValue, d != embedder.dimension {
@@ -116,16 +118,19 @@ extension Gateway {
         var tokens = 0
         var data: [JSONValue] = []
         data.reserveCapacity(inputs.count)
-        for (i, text) in inputs.enumerated() {
-            if i > 0 { await Task.yield() }
+        var next = 0
+        while next < inputs.count {
             if Task.isCancelled { throw GatewayError(status: .init(code: 499), message: "The client closed the request.", type: "invalid_request_error", code: "client_closed") }
-            let ids = embedder.tokenize(text)
-            tokens += ids.count
-            let v = (try? embedder.embed(tokenIDs: ids)) ?? embedder.embed(text)
-            let value: JSONValue = format == "base64"
-                ? .string(v.withUnsafeBytes { Data($0).base64EncodedString() })
-                : .array(v.map { .number("\($0)") })
-            data.append(["object": "embedding", "index": .int(i), "embedding": value])
+            let chunk = inputs[next..<min(inputs.count, next + Gateway.embeddingChunk)]
+            let ids = chunk.map { embedder.model.tokenize($0) }
+            tokens += ids.reduce(0) { $0 + $1.count }
+            for (j, v) in await embedder.embed(batch: ids).enumerated() {
+                let value: JSONValue = format == "base64"
+                    ? .string(v.withUnsafeBytes { Data($0).base64EncodedString() })
+                    : .array(v.map { .number("\($0)") })
+                data.append(["object": "embedding", "index": .int(next + j), "embedding": value])
+            }
+            next += chunk.count
         }
         var r = GatewayResponse.json(["object": "list", "data": .array(data), "model": .string(model),
                                       "usage": ["prompt_tokens": .int(tokens), "total_tokens": .int(tokens)]])
@@ -148,9 +153,9 @@ extension Gateway {
         let key = CacheKey.exact(endpoint: Gateway.embeddingsEndpoint, tenant: tenant, body: json)
         let freshness = Freshness(ttlSeconds: config.cache.ttlSeconds, maxAgeSeconds: directives.maxAge)
         if directives.lookup, let entry = exact.lookup(key, freshness: freshness) { return hit(entry) }
-        if let key = caller.key, let id = caller.keyID { try limits.admitUpstream(key, id: id, estimatedTokens: estimatedTokens) }
-        let settle: @Sendable (Int, Double) -> Void = { [limits] tokens, cost in
-            if let key = caller.key, let id = caller.keyID { limits.settle(key, id: id, estimatedTokens: estimatedTokens, actualTokens: tokens, costUSD: cost) }
+        if let key = caller.key, let id = caller.keyID { try keyLimits.admitUpstream(key, id: id, estimatedTokens: estimatedTokens) }
+        let settle: @Sendable (Int, Double) -> Void = { [keyLimits] tokens, cost in
+            if let key = caller.key, let id = caller.keyID { keyLimits.settle(key, id: id, estimatedTokens: estimatedTokens, actualTokens: tokens, costUSD: cost) }
         }
         let curl = self.curl
         let limits = config.limits

@@ -11,6 +11,7 @@ import TollgateRouting
 import TollgateShared
 import TollgateFixtures
 import TollgateDialects
+import Tracing
 
 /// The request path, stage by stage: auth → cache directives → exact cache (raw-body alias, then
 /// canonical key) → router and providers → write back → respond with the contract's headers.
@@ -31,7 +32,8 @@ public final class Gateway: Sendable {
     /// The HTTP client every upstream call goes through (injected, so tests can use their own).
     let curl: CurlClient
     let flights = SingleFlight()
-    let limits = KeyLimits()
+    /// Per-key request, token and spend limits (not `config.limits`: sizes and timeouts).
+    let keyLimits = KeyLimits()
     let stats = TenantStats()
     package let logger: Logger
 
@@ -94,23 +96,23 @@ public final class Gateway: Sendable {
             return await AccessRecord.$current.withValue(AccessRecord(requestID: requestID)) { await handle(dialect, body: body, headers: headers, requestID: requestID) }
         }
         var response: GatewayResponse
+        // The caller is identified once (one key hash a request); a 401 is not in the stats.
+        let caller: Auth.Caller
+        do { caller = try auth.caller(for: headers) } catch { return dialect.errorResponse(error, requestID: requestID) }
         do {
-            response = try await pipeline(dialect, body: body, headers: headers, requestID: requestID)
+            response = try await pipeline(dialect, caller: caller, body: body, headers: headers, requestID: requestID)
         } catch {
             response = dialect.errorResponse(error, requestID: requestID)
             if error.code == GatewayError.offlineNoFixture { response.markOfflineMiss() }
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
-        if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) {
-            stats.record(tenant: tenant, model: AccessRecord.current?.fields.model, response: response)
-        }
+        if response.status != .unauthorized { stats.record(tenant: caller.tenant, model: AccessRecord.current?.fields.model, response: response) }
         return response
     }
 
-    private func pipeline(_ dialect: any Dialect, body: ByteBuffer, headers: HTTPFields, requestID: String) async throws(GatewayError) -> GatewayResponse {
-        let caller = try auth.caller(for: headers)
+    private func pipeline(_ dialect: any Dialect, caller: Auth.Caller, body: ByteBuffer, headers: HTTPFields, requestID: String) async throws(GatewayError) -> GatewayResponse {
         let tenant = caller.tenant
-        if let key = caller.key, let id = caller.keyID { try limits.admitRequest(key, id: id) }
+        if let key = caller.key, let id = caller.keyID { try keyLimits.admitRequest(key, id: id) }
         let directives = try CacheDirectives(headers: headers)
         let freshness = Freshness(ttlSeconds: config.cache.ttlSeconds, maxAgeSeconds: directives.maxAge)
 
@@ -168,9 +170,9 @@ public final class Gateway: Sendable {
 
         // Upstream usage limits (tokens per minute, USD per day) apply only to calls that cost.
         let estimate = request.estimatedPromptTokens + (request.maxTokens.map { min($0, config.routing.expectedOutputTokens) } ?? config.routing.expectedOutputTokens)
-        if let key = caller.key, let id = caller.keyID { try limits.admitUpstream(key, id: id, estimatedTokens: estimate) }
-        ex.settle = { [limits] tokens, cost in
-            if let key = caller.key, let id = caller.keyID { limits.settle(key, id: id, estimatedTokens: estimate, actualTokens: tokens, costUSD: cost) }
+        if let key = caller.key, let id = caller.keyID { try keyLimits.admitUpstream(key, id: id, estimatedTokens: estimate) }
+        ex.settle = { [keyLimits] tokens, cost in
+            if let key = caller.key, let id = caller.keyID { keyLimits.settle(key, id: id, estimatedTokens: estimate, actualTokens: tokens, costUSD: cost) }
         }
 
         // 5. Upstream: cheapest capable provider, fallback on failure. Identical concurrent
@@ -250,6 +252,13 @@ public final class Gateway: Sendable {
     /// row and, with a shared tier, its outbox mark — then indexes the vector and wakes the
     /// shared tier's writer.
     func writeBack(_ entry: CacheEntry, key: CacheKey, alias: (CacheKey, AliasTarget)?, prompt: SemanticPrompt?) async {
+        await withSpan(StageSpan.writeBack) { span in
+            span.attributes[StageSpan.Key.provider] = entry.provider
+            await store(entry, key: key, alias: alias, prompt: prompt)
+        }
+    }
+
+    private func store(_ entry: CacheEntry, key: CacheKey, alias: (CacheKey, AliasTarget)?, prompt: SemanticPrompt?) async {
         var also: [CacheWrite] = []
         if let prompt, let semantic { also.append(semantic.persist(prompt, key: key)) }
         if let shared { also.append(shared.outboxMark(key)) }

@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import TollgateBase
 import TollgateProviders
+import Tracing
 
 /// One (provider, model) pair that could answer a request, with its estimated cost.
 public struct Candidate: Sendable, CustomStringConvertible {
@@ -171,6 +172,33 @@ public final class ProviderRouter: Sendable {
         }.sorted { $0.estimatedCostUSD < $1.estimatedCostUSD })
     }
 
+    /// One upstream attempt in its own client span (provider, model, outcome); the HTTP client
+    /// propagates the span's context upstream as W3C `traceparent`.
+    static func traced<Answer>(_ candidate: Candidate, _ call: (Candidate) async throws(UpstreamFailure) -> Answer) async throws(UpstreamFailure) -> Answer {
+        let outcome: Result<Answer, UpstreamFailure> = await withSpan(StageSpan.upstream, ofKind: .client) { span in
+            span.attributes[StageSpan.Key.provider] = candidate.provider.name
+            span.attributes[StageSpan.Key.system] = candidate.provider.kind.rawValue
+            span.attributes[StageSpan.Key.requestModel] = candidate.model.upstream
+            do throws(UpstreamFailure) {
+                let answer = try await call(candidate)
+                span.attributes[StageSpan.Key.outcome] = "ok"
+                return .success(answer)
+            } catch {
+                switch error {
+                case .connect: span.attributes[StageSpan.Key.outcome] = "connect_failed"
+                case .timeout: span.attributes[StageSpan.Key.outcome] = "timeout"
+                case .rateLimited: span.attributes[StageSpan.Key.outcome] = "rate_limited"
+                case .server(let status, _): span.attributes[StageSpan.Key.outcome] = "http_\(status)"
+                case .badResponse: span.attributes[StageSpan.Key.outcome] = "bad_response"
+                case .client(let status, _): span.attributes[StageSpan.Key.outcome] = "http_\(status)"
+                }
+                span.setStatus(SpanStatus(code: .error))
+                return .failure(error)
+            }
+        }
+        return try outcome.get()
+    }
+
     /// Calls ranked candidates in order until one answers — skipping providers that are cooling
     /// down, whose breaker is open or that are at `max_concurrency` — and records each outcome.
     public func route<Answer>(_ ranked: [Candidate], model: String, requestID: String = "",
@@ -186,7 +214,7 @@ public final class ProviderRouter: Sendable {
             }
             let started = Date()
             do {
-                let answer = try await call(candidate)
+                let answer = try await ProviderRouter.traced(candidate, call)
                 health.release(name, success: true, latency: Date().timeIntervalSince(started))
                 return (candidate, answer)
             } catch {

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
+import Synchronization
 import NIOCore
 import TollgateBase
+import Tracing
 import TollgateExactCache
 import TollgateHTTPClient
 
@@ -57,6 +59,11 @@ public final class SemanticCache: Sendable {
     let logger: Logger
     /// Time spent embedding and in lookups, and the guard's refusals (read by `tollgate bench`).
     public let probe = SemanticProbe()
+    /// The guard features of cached prompts, computed once each rather than per lookup.
+    let features = FeatureMemo()
+
+    /// How many cached prompts' guard features have been computed (each once while it is remembered).
+    public var guardFeaturesComputed: Int { features.computed }
 
     /// Candidates checked against the guard, best first.
     static let candidates = 3
@@ -108,7 +115,9 @@ public final class SemanticCache: Sendable {
         do {
             let started = ContinuousClock.now
             defer { probe.embedded(since: started) }
-            return SemanticPrompt(namespace: ns, text: text, vector: try await embedder.embed(text))
+            let embedder = self.embedder
+            let vector = try await withSpan(StageSpan.embed) { _ in try await embedder.embed(text) }
+            return SemanticPrompt(namespace: ns, text: text, vector: vector)
         } catch {
             logger.warning("embedding failed; semantic layer skipped", metadata: ["error": "\(error)"])
             return nil
@@ -119,6 +128,17 @@ public final class SemanticCache: Sendable {
 
     /// The best cached prompt at or above `threshold` that the guard lets through.
     public func lookup(_ prompt: SemanticPrompt, threshold: Double) -> SemanticLookup {
+        withSpan(StageSpan.semanticLookup) { span in
+            let result = search(prompt, threshold: threshold)
+            span.attributes[StageSpan.Key.hit] = result.match != nil
+            span.attributes[StageSpan.Key.candidates] = result.guarded.count + (result.match == nil ? 0 : 1)
+            if let best = result.match?.similarity ?? result.guarded.first?.similarity { span.attributes[StageSpan.Key.similarity] = Double(best) }
+            span.attributes[StageSpan.Key.verdict] = result.match != nil ? "pass" : result.guarded.isEmpty ? "below_threshold" : "refused"
+            return result
+        }
+    }
+
+    private func search(_ prompt: SemanticPrompt, threshold: Double) -> SemanticLookup {
         var result = SemanticLookup()
         let started = ContinuousClock.now
         defer { probe.lookedUp(since: started) }
@@ -131,8 +151,14 @@ public final class SemanticCache: Sendable {
                 index.remove(namespace: prompt.namespace, id: id)  // evicted or purged elsewhere
                 continue
             }
-            let verdict = verification?.verdict(query: prompt.text, queryFeatures: query, cached: stored.text)
-                ?? guardrail.verdict(query: query, cached: guardrail.features(of: stored.text))
+            let cached = features.features(id, text: stored.text, guardrail)
+            let verdict = withSpan(StageSpan.verify) { span in
+                let v = verification?.verdict(query: prompt.text, queryFeatures: query, cached: stored.text, cachedFeatures: cached)
+                    ?? guardrail.verdict(query: query, cached: cached)
+                span.attributes[StageSpan.Key.similarity] = Double(score)
+                span.attributes[StageSpan.Key.verdict] = v.pass ? "pass" : "refused"
+                return v
+            }
             if verdict.pass {
                 result.match = SemanticMatch(key: id, similarity: score, cachedPrompt: stored.text)
                 return result
@@ -183,6 +209,35 @@ public final class SemanticCache: Sendable {
         for key in keys { if let row = try? store.get(.vectors, key), let r = VectorRow(decoding: row) { namespaces[key] = r.namespace } }
         try await store.write(keys.map { .delete(.vectors, $0) })
         for (key, ns) in namespaces { index.remove(namespace: ns, id: key) }
+        features.forget(keys)
+    }
+}
+
+/// The guard features of cached prompts by exact key. A key names one request, so one prompt
+/// text: its features never change. Bounded: at `capacity` it starts over (features are cheap
+/// to recompute; what matters is not recomputing them for every candidate of every lookup).
+final class FeatureMemo: Sendable {
+    private let table = Mutex<[CacheKey: PromptFeatures]>([:])
+    private let computedCount = Atomic<Int>(0)
+    let capacity: Int
+
+    init(capacity: Int = 8192) { self.capacity = capacity }
+
+    var computed: Int { computedCount.load(ordering: .relaxed) }
+
+    func features(_ key: CacheKey, text: String, _ guardrail: LookalikeGuard) -> PromptFeatures {
+        if let known = table.withLock({ $0[key] }) { return known }
+        let f = guardrail.features(of: text)  // outside the lock
+        computedCount.wrappingAdd(1, ordering: .relaxed)
+        table.withLock { t in
+            if t.count >= capacity { t.removeAll(keepingCapacity: true) }
+            t[key] = f
+        }
+        return f
+    }
+
+    func forget(_ keys: [CacheKey]) {
+        table.withLock { t in for k in keys { t[k] = nil } }
     }
 }
 

@@ -44,7 +44,8 @@ public enum SemanticSetup {
             return nil
         }
         do {
-            return try MiniLMEmbedder(modelDirectory: url)
+            // Behind the batching queue: concurrent prompts share forward passes, off the cooperative pool.
+            return BatchingEmbedder(model: try MiniLMEmbedder(modelDirectory: url))
         } catch {
             logger.error("semantic cache off: cannot load the model in \(modelDir): \(error)")
             return nil

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPTypes
 import Logging
 import NIOCore
@@ -39,9 +42,15 @@ public final class ConnectionCounter: Sendable {
 ///   `client_header_timeout`, so a header trickled one byte at a time is closed all the same;
 /// - reading a body: `bodyTimeout` between two reads (nginx's `client_body_timeout`), so a short
 ///   `Content-Length` or an unterminated chunked body is closed;
-/// - after the last response, waiting for the next head: `idleTimeout` (nginx's `keepalive_timeout`);
+/// - after the last response, waiting for the next head: `idleTimeout` (nginx's `keepalive_timeout`)
+///   until its first byte, then `headerTimeout` for the rest of it (as nginx), so a keep-alive
+///   connection that trickles its next head is closed as soon as a new one would be;
 /// - while a request is being answered (the upstream call, a long stream): none — the upstream
-///   timeouts bound that.
+///   timeouts bound that;
+/// - apart from those, while bytes wait to be sent: `sendTimeout` without progress (nginx's
+///   `send_timeout`: no write completes because the client does not read). Such a connection is
+///   reset (nginx's `reset_timedout_connection`), so its kernel buffers are freed at once too.
+/// The idle timer starts once the last response has been sent, not when it was handed over.
 /// A timer that fires closes the connection. It also answers `Expect: 100-continue`, and a head
 /// the HTTP decoder rejects gets an OpenAI-shaped 400 (431 for oversized headers) instead of a
 /// bare one.
@@ -54,26 +63,42 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     let headerTimeout: TimeAmount
     let bodyTimeout: TimeAmount
     let idleTimeout: TimeAmount
+    let sendTimeout: TimeAmount
     let counter: ConnectionCounter
     let logger: Logger
     let maxBodyBytes: Int
 
     private var timer: Scheduled<Void>?
+    /// What `timer` waits for ("header", "body", "idle"), empty when none is set.
+    private var phase = ""
     private var started = false
     private var reading = false
     private var inFlight = 0
+    /// The send timer, and the writes handed on and not yet completed.
+    private var sendTimer: Scheduled<Void>?
+    private var unsent = 0
+    private var lastProgress = NIODeadline.now()
 
     init(limits: GatewayConfig.Limits, counter: ConnectionCounter, logger: Logger) {
         headerTimeout = .milliseconds(Int64(limits.headerTimeoutMs))
         bodyTimeout = .milliseconds(Int64(limits.bodyTimeoutMs))
         idleTimeout = .milliseconds(Int64(limits.idleTimeoutMs))
+        sendTimeout = .milliseconds(Int64(limits.sendTimeoutMs))
         self.counter = counter
         self.logger = logger
         maxBodyBytes = limits.maxBodyBytes
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        // Sees the raw bytes before the HTTP decoder: the first byte of a next request.
+        try? context.pipeline.syncOperations.addHandler(FirstByteObserver(self), position: .first)
         if context.channel.isActive { start(context) }
+    }
+
+    /// Bytes arrived: while idle between requests they begin a head, which then has
+    /// `headerTimeout` to complete.
+    fileprivate func bytesArrived(_ context: ChannelHandlerContext) {
+        if phase == "idle" { arm(context, headerTimeout, "header") }
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -83,10 +108,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         cancel()
+        cancelSend()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         cancel()
+        cancelSend()
         context.fireChannelInactive()
     }
 
@@ -125,11 +152,23 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        var isEnd = false
         if case .end = unwrapOutboundIn(data) {
+            isEnd = true
             inFlight = max(0, inFlight - 1)
-            if inFlight == 0 && !reading { arm(context, idleTimeout, "idle") }
         }
-        context.write(data, promise: promise)
+        let written = promise ?? context.eventLoop.makePromise(of: Void.self)
+        if unsent == 0 { lastProgress = .now() }
+        unsent += 1
+        if sendTimer == nil { armSend(context, at: lastProgress + sendTimeout) }
+        written.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { [self] result in
+            unsent -= 1
+            lastProgress = .now()
+            if unsent == 0 { cancelSend() }
+            // The next request's wait starts once this answer has left, not while it is queued.
+            if isEnd, case .success = result, inFlight == 0, !reading, context.channel.isActive { arm(context, idleTimeout, "idle") }
+        }
+        context.write(data, promise: written)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -153,10 +192,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func arm(_ context: ChannelHandlerContext, _ amount: TimeAmount, _ phase: String) {
         cancel()
+        self.phase = phase
         let loop = context.eventLoop.assumeIsolatedUnsafeUnchecked()
         let logger = self.logger
         timer = loop.scheduleTask(in: amount) { [self] in
             timer = nil
+            self.phase = ""
             logger.debug("connection closed: \(phase) timeout", metadata: ["after_ms": "\(amount.nanoseconds / 1_000_000)"])
             context.close(promise: nil)
         }
@@ -165,5 +206,46 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func cancel() {
         timer?.cancel()
         timer = nil
+        phase = ""
+    }
+
+    /// Fires at `deadline`; closes the connection if nothing was sent since `sendTimeout` ago,
+    /// else waits again from the last progress. One timer per stall, not one per write.
+    private func armSend(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
+        let loop = context.eventLoop.assumeIsolatedUnsafeUnchecked()
+        sendTimer = loop.scheduleTask(deadline: deadline) { [self] in
+            sendTimer = nil
+            guard unsent > 0 else { return }
+            let due = lastProgress + sendTimeout
+            if due > .now() { armSend(context, at: due); return }
+            logger.debug("connection reset: send timeout", metadata: ["after_ms": "\(sendTimeout.nanoseconds / 1_000_000)", "unsent_writes": "\(unsent)"])
+            cancel()
+            // SO_LINGER 0: the close is a reset, and the unsent bytes are dropped at once.
+            if let socket = context.channel as? any SocketOptionProvider {
+                socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).assumeIsolatedUnsafeUnchecked().whenComplete { _ in context.close(promise: nil) }
+            } else {
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    private func cancelSend() {
+        sendTimer?.cancel()
+        sendTimer = nil
+    }
+}
+
+/// First in the pipeline (before the HTTP decoder, which only reports a head once it is
+/// complete): tells the guard that bytes arrived. Passes everything on unchanged.
+private final class FirstByteObserver: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    private weak var owner: ConnectionGuard?
+
+    init(_ owner: ConnectionGuard) { self.owner = owner }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        owner?.bytesArrived(context)
+        context.fireChannelRead(data)
     }
 }

@@ -12,27 +12,35 @@ import TollgateDialects
 
 /// The HTTP face of the gateway (Hummingbird 2): the contract's routes over a `Gateway`.
 public enum GatewayServer {
-    /// Builds the router: `POST /v1/chat/completions`, `GET /v1/models`, `GET /healthz`, and
-    /// OpenAI-shaped errors for everything else.
+    /// Builds the router: the chat, embeddings, Messages, Responses, models, health, OpenAPI,
+    /// admin and metrics routes; errors in the caller's dialect for everything else (405 with
+    /// `Allow` for a wrong method on a known path, 404 for an unknown path).
     public static func router(gateway: Gateway, metrics: PrometheusCollectorRegistry? = nil) -> Router<BasicRequestContext> {
         let router = Router()
         let maxBody = gateway.config.limits.maxBodyBytes
+        // The server span of every request (W3C `traceparent` accepted); a no-op unless traces are on.
+        router.middlewares.add(TracingMiddleware<BasicRequestContext>())
         router.middlewares.add(AccessLogMiddleware<BasicRequestContext>(logger: gateway.logger))
         router.middlewares.add(OpenAIErrorMiddleware<BasicRequestContext>(maxBodyBytes: maxBody, logger: gateway.logger))
-        router.post("/v1/chat/completions") { request, _ -> Response in
+        var routes = RouteTable()
+        func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
+            routes.add(method, path)
+            router.on(RouterPath(stringLiteral: path), method: method, use: handler)
+        }
+        on(.post, "/v1/chat/completions") { request, _ -> Response in
             let body = try await readBody(request, limit: maxBody)
             let requestID = GatewayServer.requestID(request)
             return Response(await gateway.chat(body: body, headers: request.headers, requestID: requestID))
         }
-        router.post("/v1/embeddings") { request, _ -> Response in
+        on(.post, "/v1/embeddings") { request, _ -> Response in
             let body = try await readBody(request, limit: maxBody)
             let requestID = GatewayServer.requestID(request)
             return Response(await gateway.embeddings(body: body, headers: request.headers, requestID: requestID))
         }
-        router.post("/v1/messages") { request, _ -> Response in
+        on(.post, "/v1/messages") { request, _ -> Response in
             try await Response(dialect: gateway.messagesDialect, request, gateway: gateway, limit: maxBody)
         }
-        router.post("/v1/messages/count_tokens") { request, _ -> Response in
+        on(.post, "/v1/messages/count_tokens") { request, _ -> Response in
             let requestID = GatewayServer.requestID(request)
             do {
                 let body = try await readBody(request, limit: maxBody)
@@ -41,28 +49,28 @@ public enum GatewayServer {
                 return Response(gateway.messagesDialect.errorResponse(e, requestID: requestID))
             }
         }
-        router.post("/v1/responses") { request, _ -> Response in
+        on(.post, "/v1/responses") { request, _ -> Response in
             try await Response(dialect: gateway.responsesDialect, request, gateway: gateway, limit: maxBody)
         }
-        router.get("/v1/responses/{id}") { request, context -> Response in
+        on(.get, "/v1/responses/{id}") { request, context -> Response in
             Response(gateway.retrieveResponse(id: context.parameters.get("id") ?? "", headers: request.headers))
         }
-        router.get("/v1/models") { request, _ -> Response in
+        on(.get, "/v1/models") { request, _ -> Response in
             Response(gateway.models(headers: request.headers))
         }
-        router.get("/v1/models/{id}") { request, context -> Response in
+        on(.get, "/v1/models/{id}") { request, context -> Response in
             Response(gateway.model(context.parameters.get("id") ?? "", headers: request.headers))
         }
-        router.get("/healthz") { _, _ -> Response in
+        on(.get, "/healthz") { _, _ -> Response in
             Response(.json(["status": "ok"]))
         }
-        router.get("/openapi.yaml") { _, _ -> Response in
+        on(.get, "/openapi.yaml") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml + "\n")))
         }
-        router.get("/admin/stats") { request, _ -> Response in
+        on(.get, "/admin/stats") { request, _ -> Response in
             Response(gateway.adminStats(headers: request.headers))
         }
-        router.post("/admin/cache/purge") { request, _ -> Response in
+        on(.post, "/admin/cache/purge") { request, _ -> Response in
             let body = try await readBody(request, limit: maxBody)
             return Response(await gateway.adminPurge(body: body, headers: request.headers))
         }
@@ -73,9 +81,11 @@ public enum GatewayServer {
                 let headers: HTTPFields = [.contentType: "text/plain; version=0.0.4; charset=utf-8", .contentLength: String(text.readableBytes)]
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: request.method == .head ? ByteBuffer() : text))
             }
-            router.get("/metrics", use: exposition)
-            router.head("/metrics", use: exposition)
+            on(.get, "/metrics", exposition)
+            on(.head, "/metrics", exposition)
         }
+        // Last, so that it sees only the requests no route took (see the middleware).
+        router.middlewares.add(MethodNotAllowedMiddleware<BasicRequestContext>(routes: routes, anthropic: gateway.messagesDialect))
         return router
     }
 

@@ -6,6 +6,7 @@ import Synchronization
 import TollgateBase
 import TollgateExactCache
 import TollgateSemantic
+import Tracing
 
 /// The shared tier: several nodes share one cache through PostgreSQL, behind each node's LMDB.
 ///
@@ -70,6 +71,14 @@ public final class SharedTier: Service, Sendable {
     /// Nil on a miss, while PostgreSQL is down, or when it does not answer within the deadline.
     public func lookup(key: CacheKey, tenant: String, freshness: Freshness) async -> CacheEntry? {
         guard available else { return nil }
+        return await withSpan(StageSpan.sharedLookup, ofKind: .client) { span in
+            let entry = await fetch(key: key, tenant: tenant, freshness: freshness)
+            span.attributes[StageSpan.Key.hit] = entry != nil
+            return entry
+        }
+    }
+
+    private func fetch(key: CacheKey, tenant: String, freshness: Freshness) async -> CacheEntry? {
         do {
             let store = self.store
             guard let row = try await deadline(readTimeout, "exact lookup", { try await store.fetch(key: key, tenant: tenant) }) else {

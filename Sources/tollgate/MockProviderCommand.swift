@@ -17,6 +17,7 @@ struct MockProviderCommand: AsyncParsableCommand {
     @Option(help: "Delay between streamed events, in milliseconds.") var chunkDelayMs = 0
     @Option(help: "Cut every stream after N events (the connection closes without [DONE]).") var cutStreamAfter: Int?
     @Option(help: "Answer every call with this status and an error quoting the key it was sent.") var echoKeyWithStatus: Int?
+    @Option(help: "Pad every text answer to at least N bytes (for tests of large answers).") var answerBytes = 0
     @Option(help: "Log level.") var logLevel: LogLevelOption?
 
     func validate() throws {
@@ -26,6 +27,7 @@ struct MockProviderCommand: AsyncParsableCommand {
         guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be ≥ 0") }
         guard chunkDelayMs >= 0 else { throw ValidationError("--chunk-delay-ms must be ≥ 0") }
         if let n = cutStreamAfter, n < 0 { throw ValidationError("--cut-stream-after must be ≥ 0") }
+        guard (0...(256 << 20)).contains(answerBytes) else { throw ValidationError("--answer-bytes must be between 0 and 268435456") }
     }
 
     func run() async throws {
@@ -38,6 +40,7 @@ struct MockProviderCommand: AsyncParsableCommand {
         options.chunkDelayMs = chunkDelayMs
         options.cutStreamAfter = cutStreamAfter
         options.echoKeyWithStatus = echoKeyWithStatus
+        options.answerBytes = answerBytes
         let host = host
         let flavorName = options.flavor.rawValue
         let app = MockProvider(options: options).application(host: host, port: port, logger: logger) { port in

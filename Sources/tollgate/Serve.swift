@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import TollgateCore
 
 /// `tollgate serve`: run the gateway.
@@ -132,8 +133,16 @@ struct Serve: AsyncParsableCommand {
         let metrics = Observability.bootstrap(.init(models: cfg.providers.map { ($0.name, $0.models.map(\.name)) }, tenants: Array(Set(cfg.keys.map(\.tenant))).sorted(),
                                                     guardChecks: semantic == nil ? [] : MismatchKind.allCases.map(\.rawValue) + ["verifier"],
                                                     shared: shared != nil, version: TollgateVersion.string))
+        let tracing: (any Service)?
+        do {
+            tracing = try Telemetry.bootstrap(logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("tollgate: OpenTelemetry configuration error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let services: [any Service] = (shared.map { [$0] } ?? []) + (tracing.map { [$0] } ?? [])
         let app = GatewayServer.application(gateway: gateway, host: host, port: cfg.listen.port, logger: logger, metrics: metrics,
-                                            services: shared.map { [$0] } ?? []) { port in
+                                            services: services) { port in
             say("tollgate listening on http://\(host):\(port)")
             say("try: curl -s http://\(host):\(port)/v1/chat/completions -H 'Content-Type: application/json'\(auth) -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"\(Serve.examplePrompt)\"}]}'")
         }

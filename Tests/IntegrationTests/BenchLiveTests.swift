@@ -34,6 +34,13 @@ private func temporaryDirectory() throws -> String {
     return dir
 }
 
+/// The model the semantic layer needs (`make model`). Without it the bench measures the exact
+/// layer only, and a test of semantic scoring would pass on zeros: it fails here instead.
+private func requireModel() throws {
+    let file = modelDirectory + "/model.safetensors"
+    try #require(FileManager.default.fileExists(atPath: file), "no all-MiniLM-L6-v2 model at \(file): run `make model` (or set TOLLGATE_MODEL_DIR)")
+}
+
 @Suite("Live: tollgate bench")
 struct BenchLiveTests {
     @Test func importBuildsTheSameWorkloadFromTheSameSeed() async throws {
@@ -62,6 +69,7 @@ struct BenchLiveTests {
     }
 
     @Test func inProcessSweepWritesItsFiles() async throws {
+        try requireModel()
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try await runTollgate(["bench", "--workload", ownWorkload, "--limit", "60", "--sweep", "0.91:0.93:0.02", "--out", dir], in: packageRoot)
@@ -73,10 +81,15 @@ struct BenchLiveTests {
         let json = try JSONValue.parse(try #require(FileManager.default.contents(atPath: dir + "/report.json")))
         #expect(json["points"]?.arrayValue?.count == 4)
         #expect(json["points"]?.arrayValue?.allSatisfy { $0["summary"]?["requests"]?.intValue == 60 } == true)
+        // The semantic layer ran: an embedder was loaded and the loosest point found paraphrases.
+        #expect(json["embedder"]?.stringValue != nil, "the bench ran without an embedder (exact layer only): \(r.stdout)")
+        let semantic = json["points"]?.arrayValue?.map { $0["summary"]?["semantic_hits"]?.intValue ?? 0 } ?? []
+        #expect(semantic.contains { $0 > 0 }, "no semantic hit at any point: \(semantic)")
     }
 
     /// `--url`: a gateway started on its own, whose upstream is `tollgate bench upstream`.
     @Test func urlModeDrivesARunningGatewayAndScoresItsAnswers() async throws {
+        try requireModel()
         let upstream = try await TollgateProcess(["bench", "upstream", "--workload", ownWorkload, "--port", "0"])
         let (gateway, _) = try await startGateway(config: semanticYAML + "providers:\n" + providerYAML("bench", port: upstream.port))
         let dir = try temporaryDirectory()
@@ -88,7 +101,9 @@ struct BenchLiveTests {
         let (hits, misses) = ((s["exact_hits"]?.intValue ?? -1) + (s["semantic_hits"]?.intValue ?? -1), s["misses"]?.intValue ?? -1)
         #expect(s["requests"]?.intValue == 80 && s["errors"]?.intValue == 0 && hits + misses == 80)
         #expect((s["exact_hits"]?.intValue ?? 0) + (s["semantic_hits"]?.intValue ?? 0) > 0)
-        // Every answer came from the bench upstream, so every hit was scored.
+        // Every answer came from the bench upstream, so every hit was scored (and there are
+        // some: a gateway without its model would score nothing and pass on 0 + 0 == 0).
+        #expect((s["semantic_hits"]?.intValue ?? 0) > 0, "no semantic hit: did the gateway load its model? \(r.stdout)")
         #expect((s["semantic_correct"]?["count"]?.intValue ?? -1) + (s["semantic_wrong"]?["count"]?.intValue ?? -1) == s["semantic_hits"]?.intValue)
         #expect(try await get(upstream.url + "/_mock/stats").json?["requests"]?.intValue == misses)
 

@@ -56,6 +56,27 @@ struct ConnectionLimitsLiveTests {
         #expect(try await get(gateway.url + "/healthz").status == 200)
     }
 
+    /// Keep-alive slowloris: a request answered, then the next head a byte at a time. From its
+    /// first byte the head has `header_timeout_ms`, as a new connection's has (not the 60 s idle).
+    @Test func aKeepAliveConnectionTricklingItsNextHeadIsClosedAfterTheHeaderTimeout() async throws {
+        let (gateway, _) = try await startGateway(config: "limits: { header_timeout_ms: 1500, idle_timeout_ms: 60000 }\n")
+        let c = try RawConnection(port: gateway.port)
+        c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        let answered = try await eventually(within: .seconds(5)) { c.poll(); return c.text.contains(#""ok""#) }
+        #expect(answered, "\(c.text)")
+        let next = Array("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: abcdefghijklmnopqrstuvwxyz".utf8)
+        let started = ContinuousClock.now
+        var sent = 0
+        while !c.closedByPeer && ContinuousClock.now - started < .seconds(10) {
+            c.send(String(UnicodeScalar(next[sent % next.count])))
+            sent += 1
+            c.poll()
+            try await Task.sleep(for: .milliseconds(300))  // the attacker's pace: a byte every 0.3 s
+        }
+        #expect(c.closedByPeer, "the trickled next head is closed within header_timeout_ms, not after idle_timeout_ms")
+        #expect(try await get(gateway.url + "/healthz").status == 200)
+    }
+
     @Test func connectionsBeyondMaxConnectionsAreClosedOnAccept() async throws {
         let (gateway, _) = try await startGateway(config: "limits: { max_connections: 20, header_timeout_ms: 60000 }\n")
         var held: [RawConnection] = []

@@ -21,12 +21,14 @@ final class TollgateProcess: @unchecked Sendable {
     var url: String { "http://127.0.0.1:\(port)" }
 
     /// Starts `tollgate ARGS` and waits (with a deadline) for its "listening on" line.
-    init(_ arguments: [String], timeout: Duration = .seconds(30)) async throws {
+    /// - Parameter environment: variables added to the test process's own, for this process only.
+    init(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(30)) async throws {
         let stdout = Pipe()
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-\(UUID().uuidString).log").path
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: tollgateBinary)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = stdout
         process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
@@ -144,7 +146,7 @@ func startMock(_ extra: [String] = []) async throws -> TollgateProcess {
 }
 
 /// Writes a config to a fresh directory and starts the gateway with it.
-func startGateway(config: String, dataDir: String? = nil, extra: [String] = []) async throws -> (TollgateProcess, String) {
+func startGateway(config: String, dataDir: String? = nil, extra: [String] = [], environment: [String: String] = [:]) async throws -> (TollgateProcess, String) {
     let dir = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-it-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let path = dir + "/tollgate.yaml"
@@ -152,7 +154,7 @@ func startGateway(config: String, dataDir: String? = nil, extra: [String] = []) 
     // never meet in the semantic layer by accident.
     let cache = config.contains("cache:") ? "" : "cache: { semantic: { enabled: false } }\n"
     try ("listen: { host: 127.0.0.1, port: 0 }\ndata_dir: \(dir)/data\n" + cache + config).write(toFile: path, atomically: true, encoding: .utf8)
-    return (try await TollgateProcess(["serve", "--config", path] + extra), dir)
+    return (try await TollgateProcess(["serve", "--config", path] + extra, environment: environment), dir)
 }
 
 /// A provider entry for a config.

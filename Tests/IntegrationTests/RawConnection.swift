@@ -10,10 +10,14 @@ final class RawConnection: @unchecked Sendable {
     private(set) var received: [UInt8] = []
     private(set) var closedByPeer = false
 
-    /// Connects (blocking) and switches the socket to non-blocking.
-    init(port: Int) throws {
+    /// Connects (blocking) and switches the socket to non-blocking. `receiveBuffer` shrinks the
+    /// kernel's receive buffer (for a client that reads slowly or not at all).
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError(description: "socket: errno \(errno)") }
+        if var size = receiveBuffer {
+            _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -48,6 +52,29 @@ final class RawConnection: @unchecked Sendable {
             return
         }
     }
+
+    /// Reads at most one byte (a client that reads a byte now and then); false if none was there.
+    @discardableResult
+    func readOne() -> Bool {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, 0)
+        if n == 1 { received.append(byte); return true }
+        if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) { closedByPeer = true }
+        return false
+    }
+
+    /// The socket's TCP state (Linux `tcpi_state`), read without reading any data: 1 established,
+    /// 7 closed (a reset came), 8 close-wait (the peer's FIN came).
+    var tcpState: UInt8 {
+        var info = [UInt8](repeating: 0, count: 256)
+        var length = socklen_t(info.count)
+        let tcpInfo: Int32 = 11  // TCP_INFO, <netinet/tcp.h>
+        let rc = info.withUnsafeMutableBytes { getsockopt(fd, Int32(IPPROTO_TCP), tcpInfo, $0.baseAddress, &length) }
+        return rc == 0 ? info[0] : 0
+    }
+
+    /// The server closed or reset the connection (seen from the TCP state, without reading).
+    var closedByServer: Bool { tcpState == 7 || tcpState == 8 }
 
     var text: String { String(decoding: received, as: UTF8.self) }
 

@@ -121,4 +121,23 @@ struct SemanticIndexTests {
         #expect(reopened.lookup(q, threshold: 0.8).match == nil)
         #expect(reopened.index.count == 0)
     }
+
+    @Test func cachedPromptsGuardFeaturesAreComputedOnceNotPerLookup() async throws {
+        let cache = SemanticCache(embedder: HashingEmbedder(), store: try LMDBStore(directory: temporaryDirectory(), mapSize: 16 << 20))
+        func prompt(_ text: String) async throws -> SemanticPrompt {
+            try #require(await cache.prompt(endpoint: "e", tenant: "t", request: try request(#"{"model":"m","messages":[{"role":"user","content":"\#(text)"}]}"#)))
+        }
+        // Three look-alikes the guard refuses (other numbers), so every lookup checks all three.
+        for (i, text) in ["Convert 10 miles to km", "Convert 11 miles to km", "Convert 13 miles to km"].enumerated() {
+            await cache.add(try await prompt(text), key: key(i + 1))
+        }
+        let q = try await prompt("Convert 12 miles to km")
+        let first = cache.lookup(q, threshold: -1)
+        #expect(first.match == nil && first.guarded.count == 3, "\(first.guarded)")
+        #expect(cache.guardFeaturesComputed == 3)
+        for _ in 0..<5 { #expect(cache.lookup(q, threshold: -1).guarded.count == 3) }
+        #expect(cache.guardFeaturesComputed == 3, "a cached prompt's features are computed once, not per lookup")
+        try await cache.remove([key(1)])
+        #expect(cache.lookup(q, threshold: -1).guarded.count == 2)
+    }
 }

@@ -5,7 +5,8 @@ One gateway in front of two mock upstreams — an OpenAI-kind one serving `gpt-4
 Anthropic-kind one serving `claude-haiku` — so that every check runs against both upstream kinds:
 Messages (sync, async, stream, tools round trip, count_tokens, error classes), Responses (sync,
 stream, structured output through `responses.parse`, `previous_response_id`, retrieve), and the
-cross-dialect cache: one question paid for once, served as a hit in all three dialects.
+cross-dialect cache: one question paid for once, served as a hit in all three dialects. LangChain's
+`ChatAnthropic` (langchain-anthropic), when installed, on misses and hits, whole and streamed.
 """
 import asyncio
 import json
@@ -60,6 +61,8 @@ keys:
             run_messages(ant, model, kind, upstream)
             run_responses(oai, model, kind, upstream)
         run_cross_dialect(ant, oai, upstream)
+        for model, kind in MODELS.items():
+            run_langchain(base, model, kind, upstream)
         run_errors(base)
     finally:
         for p in (gateway, oa_mock, an_mock):
@@ -223,6 +226,44 @@ def run_cross_dialect(ant, oai, upstream):
         except openai.NotFoundError:
             pass
     check("models.retrieve", models)
+
+
+def text_of(message):
+    """A LangChain message's text (a property in langchain-core 1.x, a method before)."""
+    t = message.text
+    return t() if callable(t) and not isinstance(t, str) else str(t)
+
+
+def run_langchain(base, model, kind, upstream):
+    try:
+        from langchain_anthropic import ChatAnthropic
+    except ImportError:
+        check("langchain-anthropic installed (make venv)", lambda: (_ for _ in ()).throw(AssertionError("pip install langchain-anthropic")))
+        return
+    llm = ChatAnthropic(model=model, base_url=base, api_key="sk-tollgate-sdk-test", max_retries=0, max_tokens=200)
+
+    def invoke_miss_then_hit():
+        q = f"LangChain: which sea does the Danube flow into? ({kind})"
+        calls = upstream()
+        first = llm.invoke(q)
+        assert upstream() == calls + 1, "a miss reaches the upstream once"
+        assert "Danube" in text_of(first) and first.usage_metadata["output_tokens"] > 0, first
+        second = llm.invoke(q)
+        assert upstream() == calls + 1, "a hit must not reach an upstream"
+        assert text_of(second) == text_of(first), (text_of(second), text_of(first))
+    check(f"langchain ChatAnthropic.invoke miss then hit ({kind})", invoke_miss_then_hit)
+
+    def stream_miss_then_hit():
+        q = f"LangChain: name two moons of Jupiter, streamed ({kind})"
+        calls = upstream()
+        texts = []
+        for _ in ("miss", "hit"):
+            chunks = list(llm.stream(q))
+            assert len(chunks) > 1, "a stream of several chunks"
+            texts.append("".join(text_of(c) for c in chunks))
+        assert upstream() == calls + 1, "the second stream is replayed from the cache"
+        assert texts[0] == texts[1] and "moons of Jupiter" in texts[0], texts
+    check(f"langchain ChatAnthropic.stream miss then replayed hit ({kind})", stream_miss_then_hit)
 
 
 def run_errors(base):

@@ -68,6 +68,9 @@ public struct GatewayConfig: Sendable {
         public var bodyTimeoutMs = 30_000
         /// An idle keep-alive connection is closed after this (nginx `keepalive_timeout`).
         public var idleTimeoutMs = 75_000
+        /// Most time without progress while an answer waits to be sent, because the client does
+        /// not read it (nginx `send_timeout`); the connection is then reset.
+        public var sendTimeoutMs = 60_000
         /// Most client connections open at once; beyond it a new one is closed on accept.
         public var maxConnections = 1024
     }

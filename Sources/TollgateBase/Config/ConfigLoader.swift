@@ -109,7 +109,7 @@ public enum ConfigLoader {
         }
         if let l = r.child("limits") {
             l.allowOnly(["max_body_bytes", "max_messages", "upstream_connect_timeout_ms", "upstream_timeout_ms", "upstream_idle_timeout_ms",
-                            "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms", "max_connections"])
+                            "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms", "send_timeout_ms", "max_connections"])
             if let v = l.int("max_body_bytes", in: 1...(1 << 30)) { config.limits.maxBodyBytes = v }
             if let v = l.int("max_messages", in: 1...1_000_000) { config.limits.maxMessages = v }
             if let v = l.int("upstream_connect_timeout_ms", in: 1...600_000) { config.limits.upstreamConnectTimeoutMs = v }
@@ -118,6 +118,7 @@ public enum ConfigLoader {
             if let v = l.int("header_timeout_ms", in: 1...3_600_000) { config.limits.headerTimeoutMs = v }
             if let v = l.int("body_timeout_ms", in: 1...3_600_000) { config.limits.bodyTimeoutMs = v }
             if let v = l.int("idle_timeout_ms", in: 1...3_600_000) { config.limits.idleTimeoutMs = v }
+            if let v = l.int("send_timeout_ms", in: 1...3_600_000) { config.limits.sendTimeoutMs = v }
             if let v = l.int("max_connections", in: 1...1_000_000) { config.limits.maxConnections = v }
         }
         if let routing = r.child("routing") {

@@ -9,7 +9,7 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
         self.bytes = bytes
     }
 
-    public var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
+    public var description: String { Hex.encode(bytes) }
 
     /// The exact key of a request: SHA-256 over the endpoint, the tenant and the canonical body.
     ///

@@ -55,6 +55,11 @@ public struct GatewayError: Error, HTTPResponseError, CustomStringConvertible, S
     public static func routeNotFound(_ method: String, _ path: String) -> GatewayError {
         GatewayError(status: .notFound, message: "Unknown route: \(method) \(path).", type: "invalid_request_error", code: "unknown_url")
     }
+    /// 405: a known route asked with a method it does not take; `allowed` goes in `Allow`.
+    public static func methodNotAllowed(_ method: String, _ path: String, allowed: [String]) -> GatewayError {
+        GatewayError(status: .methodNotAllowed, message: "Method \(method) is not allowed on \(path); it takes \(allowed.joined(separator: ", ")).",
+                     type: "invalid_request_error", code: "method_not_allowed")
+    }
     /// 413: body larger than `limits.max_body_bytes`.
     public static func bodyTooLarge(limit: Int) -> GatewayError {
         GatewayError(status: .contentTooLarge, message: "The request body is larger than the limit of \(limit) bytes (limits.max_body_bytes).",

@@ -69,12 +69,21 @@ public struct GatewayResponse: Sendable {
 }
 
 extension Response {
-    /// The Hummingbird response for a pipeline response (streamed or whole).
+    /// The Hummingbird response for a pipeline response (streamed or whole). A large body is
+    /// written in 64 KiB slices (views, not copies), so that `limits.send_timeout_ms` sees a
+    /// slow but reading client make progress slice by slice.
     public init(_ r: GatewayResponse) {
         if let stream = r.stream {
             self.init(status: r.status, headers: r.headers, body: ResponseBody(stream))
+        } else if r.body.readableBytes > Response.sliceBytes {
+            var rest = r.body
+            var slices: [ByteBuffer] = []
+            while let slice = rest.readSlice(length: Swift.min(Response.sliceBytes, rest.readableBytes)), slice.readableBytes > 0 { slices.append(slice) }
+            self.init(status: r.status, headers: r.headers, body: ResponseBody(contentsOf: slices))
         } else {
             self.init(status: r.status, headers: r.headers, body: .init(byteBuffer: r.body))
         }
     }
+
+    static let sliceBytes = 64 << 10
 }

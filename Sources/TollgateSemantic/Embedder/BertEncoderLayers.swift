@@ -2,8 +2,9 @@ import TollgateBase
 import TollgateExactCache
 import Foundation
 
-/// The encoder layers of a BERT forward pass over one unpadded sequence, shared by `MiniLMEmbedder` and
-/// `PairVerifier`: per layer, self-attention (Q, K, V products, per-head softmax(QKᵀ/√d)·V), output
+/// The encoder layers of a BERT forward pass over one unpadded sequence — or several packed one after
+/// another (a batch: the dense products run once over all their tokens, attention within each
+/// sequence) — shared by `MiniLMEmbedder` and `PairVerifier`: per layer, self-attention (Q, K, V products, per-head softmax(QKᵀ/√d)·V), output
 /// projection + residual + LayerNorm, then GELU feed-forward + residual + LayerNorm. Every matrix product
 /// goes through `cblas_sgemm` (`TransformerKernels`).
 struct BertLayerWeights {
@@ -35,26 +36,30 @@ struct BertLayerWeights {
     }
 }
 
-/// Scratch buffers for one forward pass of up to `maxTokens` tokens (allocated once, reused).
+/// Scratch buffers for one forward pass of up to `maxTokens` tokens in all, each sequence at most
+/// `maxSequence` long (allocated once, reused).
 final class BertWorkspace {
     let x, q, k, v, ctx, scores, intermediate: UnsafeMutablePointer<Float>
     let maxTokens: Int
+    let maxSequence: Int
     private let all: [UnsafeMutablePointer<Float>]
 
-    init(configuration c: BertConfiguration, maxTokens t: Int) {
+    init(configuration c: BertConfiguration, maxTokens t: Int, maxSequence: Int? = nil) {
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
             p.initialize(repeating: 0, count: count)
             return p
         }
         let h = c.hiddenSize
+        let s = min(maxSequence ?? t, t)
         maxTokens = t
+        self.maxSequence = s
         x = buffer(t * h)
         q = buffer(t * h)
         k = buffer(t * h)
         v = buffer(t * h)
         ctx = buffer(t * h)
-        scores = buffer(t * t)
+        scores = buffer(s * s)
         intermediate = buffer(t * c.intermediateSize)
         all = [x, q, k, v, ctx, scores, intermediate]
     }
@@ -67,12 +72,16 @@ final class BertWorkspace {
 enum BertEncoder {
     /// Runs `layers` over the `n` token states in `ws.x` (row-major `[n × hidden]`, already embedded and
     /// normalised), in place. With `full == false`, runs only the sgemm calls (benchmark floor).
+    /// - Parameter segments: the packed sequences as (first row, rows), in order and covering `0..<n`;
+    ///   nil is one sequence of `n` rows.
     static func runLayers(
-        _ layers: [BertLayerWeights], tokenCount n: Int, configuration c: BertConfiguration,
+        _ layers: [BertLayerWeights], tokenCount n: Int, segments: [(start: Int, count: Int)]? = nil, configuration c: BertConfiguration,
         workspace ws: BertWorkspace, full: Bool = true
     ) {
         typealias K = TransformerKernels
         precondition(n >= 1 && n <= ws.maxTokens, "token count outside the workspace")
+        let segments = segments ?? [(0, n)]
+        precondition(segments.allSatisfy { $0.count >= 1 && $0.count <= ws.maxSequence }, "a sequence longer than the workspace")
         let hidden = c.hiddenSize, inter = c.intermediateSize
         let heads = c.headCount, headSize = hidden / heads
         let eps = c.layerNormEpsilon
@@ -90,14 +99,17 @@ enum BertEncoder {
             K.gemmABt(m: n, n: hidden, k: hidden, a: x, lda: hidden, b: layer.key, ldb: hidden, beta: 1, c: k, ldc: hidden)
             K.gemmABt(m: n, n: hidden, k: hidden, a: x, lda: hidden, b: layer.value, ldb: hidden, beta: 1, c: v, ldc: hidden)
 
-            // Per head: scores = Q_h K_hᵀ / sqrt(d); softmax; ctx_h = scores V_h.
-            for head in 0..<heads {
-                let off = head * headSize
-                K.gemmABt(m: n, n: n, k: headSize, alpha: scale, a: q + off, lda: hidden, b: k + off, ldb: hidden,
-                          beta: 0, c: scores, ldc: n)
-                if full { K.softmaxRows(scores, rows: n, width: n, stride: n) }
-                K.gemmAB(m: n, n: headSize, k: n, a: scores, lda: n, b: v + off, ldb: hidden,
-                         beta: 0, c: ctx + off, ldc: hidden)
+            // Per sequence and head: scores = Q_h K_hᵀ / sqrt(d); softmax; ctx_h = scores V_h.
+            for (start, len) in segments {
+                let rows = start * hidden
+                for head in 0..<heads {
+                    let off = rows + head * headSize
+                    K.gemmABt(m: len, n: len, k: headSize, alpha: scale, a: q + off, lda: hidden, b: k + off, ldb: hidden,
+                              beta: 0, c: scores, ldc: len)
+                    if full { K.softmaxRows(scores, rows: len, width: len, stride: len) }
+                    K.gemmAB(m: len, n: headSize, k: len, a: scores, lda: len, b: v + off, ldb: hidden,
+                             beta: 0, c: ctx + off, ldc: hidden)
+                }
             }
 
             // x = LayerNorm(x + ctx Woᵀ + bo): bias added into the residual, product accumulated onto it.
@@ -130,19 +142,21 @@ enum BertEncoder {
 final class BertWorkspacePool: @unchecked Sendable {
     private let configuration: BertConfiguration
     private let maxTokens: Int
+    private let maxSequence: Int?
     private let lock = NSLock()
     private var pool: [BertWorkspace] = []
 
-    init(configuration: BertConfiguration, maxTokens: Int) {
+    init(configuration: BertConfiguration, maxTokens: Int, maxSequence: Int? = nil) {
         self.configuration = configuration
         self.maxTokens = maxTokens
+        self.maxSequence = maxSequence
     }
 
     func with<R>(_ body: (BertWorkspace) -> R) -> R {
         lock.lock()
         let pooled = pool.popLast()
         lock.unlock()
-        let ws = pooled ?? BertWorkspace(configuration: configuration, maxTokens: maxTokens)
+        let ws = pooled ?? BertWorkspace(configuration: configuration, maxTokens: maxTokens, maxSequence: maxSequence)
         defer {
             lock.lock()
             pool.append(ws)

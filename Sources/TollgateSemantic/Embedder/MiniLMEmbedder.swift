@@ -26,6 +26,10 @@ public final class MiniLMEmbedder: @unchecked Sendable {
     private let file: SafetensorsFile
     private let weights: Weights
     private let workspaces: BertWorkspacePool
+    /// Workspaces for packed batches (`embed(batch:)`), allocated on first use.
+    private let batchWorkspaces: BertWorkspacePool
+    /// The most tokens one batched forward pass packs (its sequences' lengths summed).
+    public static let batchTokenCapacity = 2048
 
     /// Loads the model from a directory holding `model.safetensors`, `vocab.txt` and (optionally)
     /// `config.json`, as `scripts/fetch-model.sh` lays it out.
@@ -68,6 +72,7 @@ public final class MiniLMEmbedder: @unchecked Sendable {
         self.maxTokens = maxTokens
         self.weights = try Weights(file: file, configuration: c)
         self.workspaces = BertWorkspacePool(configuration: c, maxTokens: maxTokens)
+        self.batchWorkspaces = BertWorkspacePool(configuration: c, maxTokens: max(MiniLMEmbedder.batchTokenCapacity, maxTokens), maxSequence: maxTokens)
     }
 
     // MARK: - Public API
@@ -95,6 +100,29 @@ public final class MiniLMEmbedder: @unchecked Sendable {
             throw EmbedderError.invalidTokenIDs("id \(bad) is outside the vocabulary 0..<\(vocab)")
         }
         return tokenIDs.withUnsafeBufferPointer { run($0) }
+    }
+
+    /// The embeddings of several tokenized sequences (as `tokenize(_:)` gives), computed in as few
+    /// forward passes as fit `batchTokenCapacity` tokens: each layer's dense products run once, as
+    /// one `sgemm` over every sequence's tokens, attention within each sequence. Each result equals
+    /// `embed(tokenIDs:)` of its sequence up to float rounding.
+    /// - Precondition: every sequence is valid for `embed(tokenIDs:)` (1...`maxTokens` ids in the vocabulary).
+    public func embed(batch sequences: [[Int32]]) -> [[Float]] {
+        let vocab = Int32(configuration.vocabularySize)
+        precondition(sequences.allSatisfy { !$0.isEmpty && $0.count <= maxTokens && $0.allSatisfy { $0 >= 0 && $0 < vocab } }, "invalid token ids")
+        var results: [[Float]] = []
+        results.reserveCapacity(sequences.count)
+        var start = 0
+        while start < sequences.count {
+            var end = start, tokens = 0
+            while end < sequences.count, tokens + sequences[end].count <= MiniLMEmbedder.batchTokenCapacity || end == start {
+                tokens += sequences[end].count
+                end += 1
+            }
+            results += batchWorkspaces.with { ws in forwardBatch(Array(sequences[start..<end]), workspace: ws) }
+            start = end
+        }
+        return results
     }
 
     /// The token ids `embed(_:)` uses for `text`: `[CLS]`, at most `maxTokens - 2` WordPiece ids, `[SEP]`.
@@ -142,6 +170,48 @@ public final class MiniLMEmbedder: @unchecked Sendable {
         workspaces.with(body)
     }
 
+    /// `forward` over sequences packed one after another in one workspace.
+    private func forwardBatch(_ sequences: [[Int32]], workspace ws: BertWorkspace) -> [[Float]] {
+        typealias K = TransformerKernels
+        let c = configuration, hidden = c.hiddenSize, w = weights, x = ws.x
+        var segments: [(start: Int, count: Int)] = []
+        var n = 0
+        for ids in sequences {
+            segments.append((n, ids.count))
+            for (t, id) in ids.enumerated() {
+                let row = x + (n + t) * hidden
+                let word = w.wordEmbeddings + Int(id) * hidden
+                let position = w.positionEmbeddings + t * hidden  // positions restart in each sequence
+                for j in 0..<hidden { row[j] = word[j] + position[j] + w.tokenType0[j] }
+            }
+            n += ids.count
+        }
+        K.layerNorm(x, rows: n, width: hidden, gamma: w.embeddingNormGamma, beta: w.embeddingNormBeta, eps: c.layerNormEpsilon)
+        BertEncoder.runLayers(w.layers, tokenCount: n, segments: segments, configuration: c, workspace: ws)
+        return segments.map { start, count in
+            [Float](unsafeUninitializedCapacity: hidden) { out, initialized in
+                MiniLMEmbedder.meanPoolAndNormalise(x + start * hidden, rows: count, width: hidden, into: out.baseAddress!)
+                initialized = hidden
+            }
+        }
+    }
+
+    /// Mean of `rows` token states, L2-normalised, into `output` (`width` floats).
+    private static func meanPoolAndNormalise(_ x: UnsafePointer<Float>, rows n: Int, width hidden: Int, into output: UnsafeMutablePointer<Float>) {
+        output.initialize(repeating: 0, count: hidden)
+        for t in 0..<n {
+            let row = x + t * hidden
+            for j in 0..<hidden { output[j] += row[j] }
+        }
+        var norm: Float = 0
+        for j in 0..<hidden {
+            output[j] /= Float(n)
+            norm += output[j] * output[j]
+        }
+        let inv = 1 / max(norm.squareRoot(), 1e-12)
+        for j in 0..<hidden { output[j] *= inv }
+    }
+
     /// BERT encoder + mean pooling + L2 normalisation. With `ids == nil`, runs only the sgemm calls.
     private func forward(
         tokenCount n: Int, ids: UnsafeBufferPointer<Int32>?, workspace ws: BertWorkspace,
@@ -169,18 +239,7 @@ public final class MiniLMEmbedder: @unchecked Sendable {
 
         guard full, let output else { return }
         // Mean pooling over the tokens (all real: one unpadded sequence), then L2 normalisation.
-        output.initialize(repeating: 0, count: hidden)
-        for t in 0..<n {
-            let row = x + t * hidden
-            for j in 0..<hidden { output[j] += row[j] }
-        }
-        var norm: Float = 0
-        for j in 0..<hidden {
-            output[j] /= Float(n)
-            norm += output[j] * output[j]
-        }
-        let inv = 1 / max(norm.squareRoot(), 1e-12)
-        for j in 0..<hidden { output[j] *= inv }
+        MiniLMEmbedder.meanPoolAndNormalise(x, rows: n, width: hidden, into: output)
     }
 }
 

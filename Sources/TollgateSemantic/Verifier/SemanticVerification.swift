@@ -41,8 +41,9 @@ public struct SemanticVerification: Sendable {
     public func gate(_ threshold: Double) -> Double { min(threshold, candidateThreshold) }
 
     /// The reduced guard first (a microsecond), then the verifier (a forward pass).
-    public func verdict(query: String, queryFeatures: PromptFeatures, cached: String) -> GuardVerdict {
-        let g = guardrail.verdict(query: queryFeatures, cached: guardrail.features(of: cached))
+    /// `cachedFeatures` are the cached prompt's, when the caller has them already.
+    public func verdict(query: String, queryFeatures: PromptFeatures, cached: String, cachedFeatures: PromptFeatures? = nil) -> GuardVerdict {
+        let g = guardrail.verdict(query: queryFeatures, cached: cachedFeatures ?? guardrail.features(of: cached))
         guard g.pass else { return g }
         if let refused = Self.numberOrder(query, cached) { return refused }
         let p = verifier.score(query, cached)
