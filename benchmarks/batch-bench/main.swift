@@ -10,11 +10,11 @@ import Synchronization
 import TollgateCore
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-var seconds = 3.0
-if let i = arguments.firstIndex(of: "--seconds"), i + 1 < arguments.count, let s = Double(arguments[i + 1]) {
-    seconds = s
+let seconds: Double = {
+    guard let i = arguments.firstIndex(of: "--seconds"), i + 1 < arguments.count, let s = Double(arguments[i + 1]) else { return 3 }
     arguments.removeSubrange(i...(i + 1))
-}
+    return s
+}()
 let env = ProcessInfo.processInfo.environment
 let modelDir = arguments.first ?? env["TOLLGATE_MODEL_DIR"] ?? ".models/all-MiniLM-L6-v2"
 guard let model = try? MiniLMEmbedder(modelDirectory: URL(fileURLWithPath: modelDir)) else {
