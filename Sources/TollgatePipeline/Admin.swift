@@ -20,13 +20,14 @@ final class TenantStats: Sendable {
     }
 
     private let counts = Mutex<[String: Counts]>([:])
+    /// The same by the provider that answered (`x-tollgate-provider`; a hit counts for the provider of its entry).
+    private let providers = Mutex<[String: Counts]>([:])
 
     func record(tenant: String, response: GatewayResponse) {
         let cache = response.headers[GatewayResponse.Header.cache]
         let saved = Double(response.headers[GatewayResponse.Header.saved] ?? "") ?? 0
         let spent = Double(response.headers[GatewayResponse.Header.cost] ?? "") ?? 0
-        counts.withLock { all in
-            var c = all[tenant] ?? Counts()
+        func add(_ c: inout Counts) {
             c.requests += 1
             switch cache {
             case "hit": c.hits += 1
@@ -37,16 +38,19 @@ final class TenantStats: Sendable {
             }
             c.savedUSD += saved
             c.spentUSD += spent
-            all[tenant] = c
         }
+        counts.withLock { add(&$0[tenant, default: Counts()]) }
+        if let provider = response.headers[GatewayResponse.Header.provider] { providers.withLock { add(&$0[provider, default: Counts()]) } }
     }
 
     /// Adds spend known only after the response went out (a streamed miss's cost).
-    func addSpent(tenant: String, usd: Double) {
+    func addSpent(tenant: String, provider: String? = nil, usd: Double) {
         counts.withLock { $0[tenant, default: Counts()].spentUSD += usd }
+        if let provider { providers.withLock { $0[provider, default: Counts()].spentUSD += usd } }
     }
 
     var snapshot: [String: Counts] { counts.withLock { $0 } }
+    var byProvider: [String: Counts] { providers.withLock { $0 } }
 }
 
 extension Gateway {
@@ -63,11 +67,14 @@ extension Gateway {
     public func adminStats(headers: HTTPFields) -> GatewayResponse {
         do { try requireAdmin(headers) } catch { return .error(error) }
         var entries: [String: (count: Int, bytes: Int)] = [:]
+        var models: [String: (count: Int, bytes: Int)] = [:]
         try? exact.store.scan(.entries) { _, value in
             if let e = CacheEntry(decoding: value) {
                 let t = e.tenant.isEmpty ? Auth.defaultTenant : e.tenant
                 entries[t, default: (0, 0)].count += 1
                 entries[t, default: (0, 0)].bytes += value.readableBytes
+                models[e.model, default: (0, 0)].count += 1
+                models[e.model, default: (0, 0)].bytes += value.readableBytes
             }
             return true
         }
@@ -83,8 +90,12 @@ extension Gateway {
         }
         let allEntries = entries.values.reduce(0) { $0 + $1.count }
         let allBytes = entries.values.reduce(0) { $0 + $1.bytes }
+        let providers: [(String, JSONValue)] = stats.byProvider.sorted { $0.key < $1.key }.map { ($0.key, Gateway.statsJSON($0.value, entries: 0, bytes: 0)) }
+        let byModel: [(String, JSONValue)] = models.sorted { $0.key < $1.key }.map { ($0.key, ["entries": .int($0.value.count), "bytes": .int($0.value.bytes)]) }
         return .json(["total": Gateway.statsJSON(total, entries: allEntries, bytes: allBytes), "tenants": .object(rows),
-                      "semantic_vectors": .int(semantic?.index.count ?? 0), "offline_fixtures": .int(offline?.count ?? 0)])
+                      "providers": .object(providers), "models": .object(byModel),
+                      "semantic_vectors": .int(semantic?.index.count ?? 0), "offline_fixtures": .int(offline?.count ?? 0),
+                      "store_bytes": .int((exact.store as? LMDBStore)?.usedBytes() ?? 0)])
     }
 
     static func statsJSON(_ c: TenantStats.Counts, entries: Int, bytes: Int) -> JSONValue {

@@ -59,6 +59,7 @@ extension Gateway {
         let settle = ex.settle
         let choices = request.body["n"]?.intValue ?? 1
         let stats = self.stats
+        let timeseries = self.timeseries
         let body: StreamingBody = { writer in
             var stored = false
             defer { end(stored) }
@@ -102,7 +103,8 @@ extension Gateway {
                 let elapsed = ContinuousClock.now - started
                 Observability.upstream(provider: candidate.provider.name, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                                        promptTokens: promptTokens, completionTokens: completionTokens, costUSD: cost)
-                stats.addSpent(tenant: ex.tenant, usd: cost)
+                stats.addSpent(tenant: ex.tenant, provider: candidate.provider.name, usd: cost)
+                timeseries.addCost(cost)
                 logger.debug("streamed upstream answer", metadata: ["request_id": "\(requestID)", "provider": "\(candidate.provider.name)", "cost_usd": "\(Money.format(cost))"])
                 if ex.directives.store {
                     let entry = CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: promptTokens, completionTokens: completionTokens,

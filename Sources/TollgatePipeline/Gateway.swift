@@ -33,6 +33,10 @@ public final class Gateway: Sendable {
     let flights = SingleFlight()
     let limits = KeyLimits()
     let stats = TenantStats()
+    /// Per-minute aggregates for `GET /admin/timeseries` (persisted in the store).
+    public let timeseries: TimeSeries
+    /// Recent semantic hits for `GET /admin/review` (persisted in the store).
+    public let review: ReviewQueue
     package let logger: Logger
 
     static let chatEndpoint = "/v1/chat/completions"
@@ -45,6 +49,8 @@ public final class Gateway: Sendable {
         self.offline = offline
         self.recorder = recorder
         self.exact = ExactCache(store: store, logger: logger)
+        self.timeseries = TimeSeries(store: store, windowMinutes: config.observability.timeseriesMinutes)
+        self.review = ReviewQueue(store: store, capacity: config.observability.reviewSize)
         self.router = ProviderRouter(providers: config.providers, expectedOutputTokens: config.routing.expectedOutputTokens, strategy: config.routing.strategy,
                                      breakerFailures: config.routing.breakerFailures, breakerCooldownSeconds: config.routing.breakerCooldownSeconds, logger: logger)
         self.auth = Auth(keys: config.keys)
@@ -90,6 +96,7 @@ public final class Gateway: Sendable {
     /// Handles one request of any dialect through the one pipeline. Never throws: every failure
     /// is an error response in the dialect's shape.
     public func handle(_ dialect: any Dialect, body: ByteBuffer, headers: HTTPFields, requestID: String) async -> GatewayResponse {
+        let started = ContinuousClock.now
         var response: GatewayResponse
         do {
             response = try await pipeline(dialect, body: body, headers: headers, requestID: requestID)
@@ -97,7 +104,10 @@ public final class Gateway: Sendable {
             response = dialect.errorResponse(error, requestID: requestID)
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
-        if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) { stats.record(tenant: tenant, response: response) }
+        if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) {
+            stats.record(tenant: tenant, response: response)
+            record(response, since: started)
+        }
         return response
     }
 
@@ -140,15 +150,20 @@ public final class Gateway: Sendable {
             ex.prompt = p
             if directives.lookup {
                 let found = semantic.lookup(p, threshold: threshold(for: request, directives: directives))
+                let served = found.match.flatMap { exact.lookup($0.key, freshness: freshness) }
+                noteLookup(found, served: served != nil)
                 for g in found.guarded {
                     Observability.guarded()
                     logger.debug("semantic candidate blocked by the guard", metadata: ["request_id": "\(requestID)", "similarity": "\(g.similarity)", "reason": "\(g.reason)"])
                 }
-                if let match = found.match, let entry = exact.lookup(match.key, freshness: freshness) {
+                if let match = found.match, let entry = served {
                     var response = await answer(entry, ex)
                     // The index can hold this very request (another node's answer arrived after
                     // the exact lookups): that is an exact hit.
-                    if match.key != ex.key { response.markSemantic(match.similarity) }
+                    if match.key != ex.key {
+                        response.markSemantic(match.similarity)
+                        noteSemanticHit(match, ex, source: "cache")
+                    }
                     return response
                 }
             }
@@ -258,9 +273,12 @@ public final class Gateway: Sendable {
         }
         if let prompt = ex.prompt, let semantic = fixtures.semantic {
             let found = semantic.lookup(prompt, threshold: threshold(for: ex.request, directives: ex.directives))
-            if let match = found.match, let entry = fixtures.exact.lookup(match.key, freshness: FixtureSet.freshness) {
+            let served = found.match.flatMap { fixtures.exact.lookup($0.key, freshness: FixtureSet.freshness) }
+            noteLookup(found, served: served != nil)
+            if let match = found.match, let entry = served {
                 var response = await answer(entry, ex)
                 response.markSemantic(match.similarity)
+                noteSemanticHit(match, ex, source: "fixture")
                 return response
             }
         }

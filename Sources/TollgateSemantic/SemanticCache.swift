@@ -12,6 +12,8 @@ public struct SemanticMatch: Sendable {
     public let similarity: Float
     /// The cached prompt it matched.
     public let cachedPrompt: String
+    /// The check that let it through ("look-alike guard: passed", "verifier: p = 0.912 ≥ 0.500").
+    public var verdict: String = "look-alike guard: passed"
 }
 
 /// What a semantic lookup found, including the near misses the guard blocked.
@@ -19,6 +21,9 @@ public struct SemanticLookup: Sendable {
     public var match: SemanticMatch?
     /// Candidates above the threshold that the guard refused, with its reason.
     public var guarded: [(similarity: Float, reason: String)] = []
+    /// The nearest candidate's similarity, above the threshold or not (near-miss data for tuning);
+    /// nil when the namespace has no candidate at all.
+    public var best: Float?
 }
 
 /// The prompt of a request as the semantic layer sees it: its namespace, the text of the last
@@ -120,7 +125,9 @@ public final class SemanticCache: Sendable {
         defer { probe.lookedUp(since: started) }
         let query = guardrail.features(of: prompt.text)
         let gate = verification?.gate(threshold) ?? threshold
-        for (id, score) in index.search(namespace: prompt.namespace, query: prompt.vector, k: SemanticCache.candidates) where Double(score) >= gate {
+        let candidates = index.search(namespace: prompt.namespace, query: prompt.vector, k: SemanticCache.candidates)
+        result.best = candidates.map(\.score).max()
+        for (id, score) in candidates where Double(score) >= gate {
             guard let row = try? store.get(.vectors, id), let stored = VectorRow(decoding: row) else {
                 index.remove(namespace: prompt.namespace, id: id)  // evicted or purged elsewhere
                 continue
@@ -128,7 +135,8 @@ public final class SemanticCache: Sendable {
             let verdict = verification?.verdict(query: prompt.text, queryFeatures: query, cached: stored.text)
                 ?? guardrail.verdict(query: query, cached: guardrail.features(of: stored.text))
             if verdict.pass {
-                result.match = SemanticMatch(key: id, similarity: score, cachedPrompt: stored.text)
+                result.match = SemanticMatch(key: id, similarity: score, cachedPrompt: stored.text,
+                                             verdict: verdict.reason ?? (verification == nil ? "look-alike guard: passed" : "verifier: passed"))
                 return result
             }
             result.guarded.append((score, verdict.reason ?? "guard"))

@@ -66,6 +66,21 @@ public enum GatewayServer {
             let body = try await readBody(request, limit: maxBody)
             return Response(await gateway.adminPurge(body: body, headers: request.headers))
         }
+        router.get("/admin/timeseries") { request, _ -> Response in
+            Response(gateway.adminTimeseries(minutes: request.uri.queryParameters.get("minutes"), headers: request.headers))
+        }
+        router.get("/admin/review") { request, _ -> Response in
+            let q = request.uri.queryParameters
+            return Response(gateway.adminReview(tenant: q.get("tenant"), limit: q.get("limit"), headers: request.headers))
+        }
+        router.get("/admin/review/export") { request, _ -> Response in
+            Response(gateway.adminReviewExport(headers: request.headers))
+        }
+        router.post("/admin/review/{id}") { request, context -> Response in
+            let body = try await readBody(request, limit: maxBody)
+            return Response(await gateway.adminReviewMark(id: context.parameters.get("id") ?? "", body: body, headers: request.headers))
+        }
+        ConsoleAssets.addRoutes(to: router)
         if let metrics {
             router.get("/metrics") { _, _ -> Response in
                 gateway.refreshCacheMetrics()

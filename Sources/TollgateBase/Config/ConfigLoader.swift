@@ -32,13 +32,26 @@ public enum ConfigLoader {
         var config = GatewayConfig()
         guard let root else { return config }
         let r = NodeReader(node: root, path: "", file: file)
-        try r.allowOnly(["listen", "data_dir", "cache", "limits", "routing", "providers", "keys"])
+        try r.allowOnly(["listen", "data_dir", "cache", "limits", "routing", "providers", "keys", "observability"])
         if let listen = try r.child("listen") {
             try listen.allowOnly(["host", "port"])
             if let v = try listen.string("host") { config.listen.host = v }
             if let v = try listen.int("port", in: 0...65535) { config.listen.port = v }
         }
         if let v = try r.string("data_dir") { config.dataDir = v }
+        if let o = try r.child("observability") {
+            try o.allowOnly(["timeseries_minutes", "keep_prompts", "review_size"])
+            if let v = try o.int("timeseries_minutes", in: 1...(60 * 24 * 90)) { config.observability.timeseriesMinutes = v }
+            if let v = try o.int("review_size", in: 1...100_000) { config.observability.reviewSize = v }
+            if let list = try? o.sequence("keep_prompts") {
+                config.observability.keepPromptsTenants = Set(try list.map { t in
+                    guard let s = t.node.string, !s.isEmpty else { throw t.error("", "expected a tenant name") }
+                    return s
+                })
+            } else if let v = try o.bool("keep_prompts") {
+                config.observability.keepPrompts = v
+            }
+        }
         if let cache = try r.child("cache") {
             try cache.allowOnly(["ttl_seconds", "max_bytes", "semantic", "shared"])
             if let v = try cache.int("ttl_seconds", in: 1...Int(Int32.max)) { config.cache.ttlSeconds = v }

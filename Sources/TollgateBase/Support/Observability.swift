@@ -7,7 +7,8 @@ import Synchronization
 /// registry that `GET /metrics` renders. Without a bootstrap (unit tests) they cost nothing.
 public enum Observability {
     /// Routes whose metrics are labelled by path; anything else is `other` (bounded cardinality).
-    static let knownRoutes: Set<String> = ["/v1/chat/completions", "/v1/embeddings", "/v1/models", "/healthz", "/metrics", "/admin/stats", "/admin/cache/purge"]
+    static let knownRoutes: Set<String> = ["/v1/chat/completions", "/v1/embeddings", "/v1/models", "/healthz", "/metrics", "/admin/stats", "/admin/cache/purge",
+                                                 "/admin/timeseries", "/admin/review", "/admin/review/export", "/console"]
 
     /// Points swift-metrics at a new Prometheus registry (once per process) and returns it.
     public static func bootstrap() -> PrometheusCollectorRegistry {
@@ -15,6 +16,7 @@ public enum Observability {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [.microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100),
                                                    .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(10), .seconds(30)]
+        factory.valueHistogramBuckets[similarityLabel] = similarityBuckets
         MetricsSystem.bootstrap(factory)
         return registry
     }
@@ -60,6 +62,23 @@ public enum Observability {
             return made
         }
         counter.increment(by: usd)
+    }
+
+    /// `tollgate_semantic_best_similarity{result}`: the nearest candidate's cosine of each semantic
+    /// lookup, served (`hit`) or not (`miss`): where a threshold would cut.
+    static let similarityLabel = "tollgate_semantic_best_similarity"
+    /// Its buckets: 0.5 to 1.0 by 0.05.
+    public static let similarityBuckets: [Double] = (0...10).map { Double(50 + 5 * $0) / 100 }
+    private static let similarityRecorders = Mutex<[Bool: Recorder]>([:])
+
+    package static func semanticSimilarity(_ similarity: Double, hit: Bool) {
+        let recorder = similarityRecorders.withLock { r in
+            if let made = r[hit] { return made }
+            let made = Recorder(label: similarityLabel, dimensions: [("result", hit ? "hit" : "miss")], aggregate: true)
+            r[hit] = made
+            return made
+        }
+        recorder.record(similarity)
     }
 
     /// A semantic candidate the look-alike guard refused.
