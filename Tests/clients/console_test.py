@@ -106,8 +106,14 @@ providers:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1280, "height": 800})
-            requested = []
+            # Deadlines, not synchronisation: every wait below ends as soon as its condition holds;
+            # the long bound is for a machine busy with other builds.
+            page.set_default_timeout(120_000)
+            requested, script_errors = [], []
             page.on("request", lambda r: requested.append(r.url))
+            page.on("pageerror", lambda e: script_errors.append(str(e)))
+            page.on("response", lambda r: script_errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+            page.on("console", lambda m: script_errors.append(m.text) if m.type == "error" else None)
             page.goto(base + "/console")
 
             def opens_with_the_key():
@@ -172,8 +178,13 @@ providers:
                 assert not outside, outside
                 assert any(u.endswith("/console/plots.js") for u in requested)
 
+            def no_script_errors():
+                assert not script_errors, script_errors
+                assert "error" not in (page.get_attribute("#status", "class") or ""), page.inner_text("#status")
+
             check("marking the hit wrong purges its entry", mark_wrong_purges_the_entry)
             check("no request leaves the gateway's origin", nothing_fetched_from_elsewhere)
+            check("no script errors, no error status", no_script_errors)
             browser.close()
     finally:
         gateway.terminate()

@@ -93,7 +93,17 @@ function renderStats(stats) {
 }
 
 function renderSeries(ts) {
-  const rows = ts.series;
+  // The last hour, one slot a minute (minutes without traffic are zeros), ending now.
+  const byMinute = new Map(ts.series.map(m => [m.minute, m]));
+  const now = Math.floor(Date.now() / 60000);
+  const last = ts.series.length ? Math.max(now, ts.series[ts.series.length - 1].minute) : now;
+  const zeros = (n) => new Array(n).fill(0);
+  const buckets = ts.similarity_bounds.length;
+  const rows = [];
+  for (let minute = last - 59; minute <= last; minute++) {
+    rows.push(byMinute.get(minute) || { minute, exact_hits: 0, semantic_hits: 0, misses: 0, saved_usd: 0, latency_ms: { p50: null, p95: null },
+                                        similarity_hits: zeros(buckets), similarity_misses: zeros(buckets) });
+  }
   const labels = rows.map(m => new Date(m.minute * 60000).toTimeString().slice(0, 5));
   let cumulative = 0;
   Plots.stackedBars($("chart-timeline"), labels, [
@@ -101,12 +111,12 @@ function renderSeries(ts) {
     { name: "semantic", color: COLORS.semantic, values: rows.map(m => m.semantic_hits) },
     { name: "miss", color: COLORS.miss, values: rows.map(m => m.misses) },
   ], { line: { name: "saved $ (cumulative)", color: COLORS.saved, prefix: "$", values: rows.map(m => (cumulative += Number(m.saved_usd))) },
-       empty: "no requests in the window yet" });
+       empty: "no requests in the window yet", height: 150 });
   const num = (v) => v === null || v === "inf" ? null : Number(v);
   Plots.lines($("chart-latency"), labels, [
     { name: "p50", color: COLORS.p50, values: rows.map(m => num(m.latency_ms.p50)) },
     { name: "p95", color: COLORS.p95, values: rows.map(m => num(m.latency_ms.p95)) },
-  ], { width: 600 });
+  ], { width: 600, height: 150 });
   // Similarity over the whole window: bucket 0 is below 0.5, then 0.05 wide up to 1.0.
   const bounds = ts.similarity_bounds.map(Number);
   const sLabels = ["<0.50"].concat(bounds.slice(0, -1).map(b => b.toFixed(2)));
@@ -114,7 +124,7 @@ function renderSeries(ts) {
   const svg = Plots.stackedBars($("chart-similarity"), sLabels, [
     { name: "served (hit)", color: COLORS.semantic, values: sum("similarity_hits") },
     { name: "not served", color: COLORS.miss, values: sum("similarity_misses") },
-  ], { width: 600, height: 200, empty: "no semantic lookups yet" });
+  ], { width: 600, height: 150, empty: "no semantic lookups yet" });
   svg.setAttribute("id", "similarity-svg");
 }
 
