@@ -122,6 +122,25 @@ struct ObservabilityLiveTests {
         let workload = try Workload.parse(export.text, model: "gpt-4o-mini")
         #expect(workload.map(\.text) == ["What is the capital of France?", "What's the capital city of France?"])
         #expect(workload[0].classID != nil && workload[0].classID != workload[1].classID)
+
+        // `tollgate bench` replays it: the paraphrase served for the cached prompt counts as a wrong hit.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-review-bench-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try export.text.write(toFile: dir + "/review.jsonl", atomically: true, encoding: .utf8)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let bench = Process()
+        bench.executableURL = URL(fileURLWithPath: tollgateBinary)
+        bench.arguments = ["bench", "--workload", dir + "/review.jsonl", "--out", dir + "/out"]
+        bench.currentDirectoryURL = URL(fileURLWithPath: root)  // the in-process bench finds .models/ here
+        bench.standardOutput = FileHandle.nullDevice
+        bench.standardError = FileHandle.nullDevice
+        try bench.run()
+        bench.waitUntilExit()
+        #expect(bench.terminationStatus == 0)
+        let report = try JSONValue.parse(try #require(FileManager.default.contents(atPath: dir + "/out/report.json")))
+        let summary = try #require(report["run"]?["summary"])
+        #expect(summary["requests"]?.intValue == 2)
+        #expect(summary["semantic_wrong"]?["count"]?.intValue == 1, "\(summary)")
     }
 
     @Test func consoleFilesAreServedWithoutTheNetwork() async throws {
