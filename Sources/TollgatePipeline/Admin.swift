@@ -90,7 +90,18 @@ extension Gateway {
         }
         let allEntries = entries.values.reduce(0) { $0 + $1.count }
         let allBytes = entries.values.reduce(0) { $0 + $1.bytes }
-        let providers: [(String, JSONValue)] = stats.byProvider.sorted { $0.key < $1.key }.map { ($0.key, Gateway.statsJSON($0.value, entries: 0, bytes: 0)) }
+        // Answers by the provider that gave them, with each configured provider's breaker and latency estimate.
+        let byProvider = stats.byProvider
+        let health = Dictionary(router.healthSnapshot().map { ($0.name, $0.health) }, uniquingKeysWith: { a, _ in a })
+        let providers: [(String, JSONValue)] = Set(byProvider.keys).union(health.keys).sorted().map { name in
+            var row = Gateway.statsJSON(byProvider[name] ?? TenantStats.Counts(), entries: 0, bytes: 0)
+            if let h = health[name] {
+                row = row.setting("breaker", .string(h.breaker)).setting("consecutive_failures", .int(h.consecutiveFailures))
+                    .setting("in_flight", .int(h.inFlight)).setting("latency_ewma_ms", h.latencyMs.map { .number(String(format: "%.1f", $0)) } ?? .null)
+                    .setting("cooling_down", .bool(h.coolingDown))
+            }
+            return (name, row)
+        }
         let byModel: [(String, JSONValue)] = models.sorted { $0.key < $1.key }.map { ($0.key, ["entries": .int($0.value.count), "bytes": .int($0.value.bytes)]) }
         return .json(["total": Gateway.statsJSON(total, entries: allEntries, bytes: allBytes), "tenants": .object(rows),
                       "providers": .object(providers), "models": .object(byModel),

@@ -91,3 +91,34 @@ final class ProviderHealth: Sendable {
     }
     func inFlight(_ provider: String) -> Int { state.withLock { $0[provider]?.inFlight ?? 0 } }
 }
+
+/// One provider's health as `GET /admin/stats` shows it.
+public struct ProviderHealthSnapshot: Sendable {
+    /// `closed`, `open` (calls skipped until the cooldown ends) or `half-open` (one probe allowed or in flight).
+    public let breaker: String
+    public let consecutiveFailures: Int
+    public let inFlight: Int
+    /// The latency EWMA in milliseconds, when measured recently.
+    public let latencyMs: Double?
+    /// True while the provider rests after a 429.
+    public let coolingDown: Bool
+}
+
+extension ProviderHealth {
+    func snapshot(_ provider: String, now: Date = Date()) -> ProviderHealthSnapshot {
+        state.withLock { all in
+            let p = all[provider] ?? Provider()
+            let breaker = p.openUntil.map { $0 > now && !p.probing ? "open" : "half-open" } ?? "closed"
+            let fresh = now.timeIntervalSince(p.sampledAt) < ProviderHealth.latencyMaxAge
+            return ProviderHealthSnapshot(breaker: breaker, consecutiveFailures: p.failures, inFlight: p.inFlight,
+                                          latencyMs: fresh ? p.latencyEWMA.map { $0 * 1000 } : nil, coolingDown: p.coolUntil > now)
+        }
+    }
+}
+
+extension ProviderRouter {
+    /// Every configured provider's breaker, failures, load and latency estimate, by name.
+    public func healthSnapshot() -> [(name: String, health: ProviderHealthSnapshot)] {
+        providers.map { ($0.name, health.snapshot($0.name)) }
+    }
+}

@@ -143,6 +143,22 @@ struct ObservabilityLiveTests {
         #expect(summary["semantic_wrong"]?["count"]?.intValue == 1, "\(summary)")
     }
 
+    @Test func statsShowEachProvidersBreaker() async throws {
+        let healthy = try await startMock()
+        let failing = try await startMock(["--fail-status", "503"])
+        let config = Self.keys + "routing: { breaker_failures: 2, breaker_cooldown_seconds: 600 }\nproviders:\n"
+            + providerYAML("down", port: failing.port, input: 0.01, output: 0.01) + providerYAML("up", port: healthy.port)
+        let (gateway, _) = try await startGateway(config: config)
+        for i in 0..<3 {
+            #expect(try await post(gateway.url + "/v1/chat/completions", chatBody("Question \(i)"), headers: user).headers["x-tollgate-provider"] == "up")
+        }
+        let providers = try #require(try await get(gateway.url + "/admin/stats", headers: admin).json?["providers"])
+        #expect(providers["down"]?["breaker"]?.stringValue == "open", "\(providers)")
+        #expect(providers["down"]?["consecutive_failures"]?.intValue == 2)
+        #expect(providers["up"]?["breaker"]?.stringValue == "closed" && providers["up"]?["misses"]?.intValue == 3)
+        #expect(providers["up"]?["latency_ewma_ms"]?.doubleValue != nil)
+    }
+
     @Test func consoleFilesAreServedWithoutTheNetwork() async throws {
         let (gateway, _) = try await startGateway(config: Self.keys + "providers:\n" + providerYAML("p", port: 1))
         let page = try await get(gateway.url + "/console")

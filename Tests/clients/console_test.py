@@ -119,7 +119,8 @@ providers:
             def opens_with_the_key():
                 page.fill("#admin-key", ADMIN_KEY)
                 page.click("#open")
-                page.wait_for_function("Number(document.body.dataset.renders || 0) >= 1")
+                # A selector, not a JS predicate: the page's CSP (script-src 'self') forbids the eval a predicate needs.
+                page.wait_for_selector("body[data-renders]", state="attached")
                 assert page.is_visible("#main")
                 assert page.evaluate(f"sessionStorage.getItem('tollgate-admin-key')") == ADMIN_KEY
                 assert page.evaluate("localStorage.length") == 0 and page.context.cookies() == [], "the key stays in sessionStorage only"
@@ -137,6 +138,7 @@ providers:
                 shop = page.locator('#table-tenants tr[data-tenant="shop"] td')
                 assert shop.nth(1).inner_text() == str(stats["tenants"]["shop"]["requests"])
                 assert page.locator('#table-providers tr[data-provider="budget"]').count() == 1
+                assert page.inner_text('#table-providers tr[data-provider="budget"] td.breaker') == stats["providers"]["budget"]["breaker"] == "closed"
                 assert page.locator('#table-models tr[data-model="gpt-4o-mini"] td').nth(1).inner_text() == str(stats["models"]["gpt-4o-mini"]["entries"])
 
             def plots_are_drawn():

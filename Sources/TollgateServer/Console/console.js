@@ -80,6 +80,9 @@ function renderStats(stats) {
     for (const v of [c.hits, c.semantic_hits, c.misses]) cell(tr, v, "num");
     cell(tr, Number(c.saved_usd).toFixed(6), "num");
     cell(tr, Number(c.spent_usd).toFixed(6), "num");
+    const breaker = c.breaker === undefined ? "–" : c.breaker + (c.consecutive_failures ? ` (${c.consecutive_failures} failed)` : "") + (c.cooling_down ? " · 429 cool-down" : "");
+    cell(tr, breaker, "breaker breaker-" + (c.breaker || "none"));
+    cell(tr, c.latency_ewma_ms === undefined || c.latency_ewma_ms === null ? "–" : `${Number(c.latency_ewma_ms).toFixed(0)} ms`, "num");
     return tr;
   }));
   fillTable("table-models", Object.entries(stats.models || {}).map(([name, c]) => {
