@@ -80,6 +80,23 @@ struct TimeSeriesTests {
         #expect(try store.count(.timeseries) == 1)
     }
 
+    @Test func observabilityConfig() throws {
+        let none = try ConfigLoader.parse("listen: { port: 1 }")
+        #expect(none.observability.timeseriesMinutes == 1440 && !none.observability.keepsPrompts(tenant: "default"), "a config file keeps no prompt text by default")
+        #expect(DefaultConfig.config().observability.keepsPrompts(tenant: "default"), "the offline default keeps it")
+        let some = try ConfigLoader.parse("observability: { timeseries_minutes: 60, review_size: 10, keep_prompts: [shop, lab] }")
+        #expect(some.observability.timeseriesMinutes == 60 && some.observability.reviewSize == 10)
+        #expect(some.observability.keepsPrompts(tenant: "lab") && !some.observability.keepsPrompts(tenant: "ops"))
+        #expect(try ConfigLoader.parse("observability: { keep_prompts: true }").observability.keepsPrompts(tenant: "any"))
+        for (yaml, key) in [("observability: { timeseries_minutes: 0 }", "observability.timeseries_minutes"),
+                            ("observability: { keep_prompts: maybe }", "observability.keep_prompts"),
+                            ("observability: { keep_prompts: [\"\"] }", "observability.keep_prompts[0]"),
+                            ("observability: { traces: on }", "observability.traces")] {
+            #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml) }
+            do { _ = try ConfigLoader.parse(yaml) } catch let e as ConfigError { #expect(e.key == key, "\(yaml): \(e)") } catch {}
+        }
+    }
+
     @Test func encodingRoundTripsAndRejectsOtherSizes() {
         var m = MinuteStats(minute: 29_000_000)
         m.requests = 7; m.semanticHits = 2; m.savedUSD = 0.25; m.latency[3] = 4; m.similarityMisses[5] = 9
