@@ -106,7 +106,7 @@ extension Gateway {
         return .json(["total": Gateway.statsJSON(total, entries: allEntries, bytes: allBytes), "tenants": .object(rows),
                       "providers": .object(providers), "models": .object(byModel),
                       "semantic_vectors": .int(semantic?.index.count ?? 0), "offline_fixtures": .int(offline?.count ?? 0),
-                      "store_bytes": .int((exact.store as? LMDBStore)?.usedBytes() ?? 0)])
+                      "store_bytes": .int((exact.store as? LMDBStore)?.usedBytes() ?? 0), "store_capacity_bytes": .int(exact.store.capacityBytes ?? 0)])
     }
 
     static func statsJSON(_ c: TenantStats.Counts, entries: Int, bytes: Int) -> JSONValue {

@@ -27,6 +27,7 @@ extension Gateway {
     /// to the providers serving them (OpenAI-compatible `/embeddings`) through the router and the
     /// exact cache. Admission, key limits and stats are the same as for chat.
     public func embeddings(body: ByteBuffer, headers: HTTPFields, requestID: String) async -> GatewayResponse {
+        let started = ContinuousClock.now
         var response: GatewayResponse
         do {
             response = try await embeddingsPath(body: body, headers: headers, requestID: requestID)
@@ -34,7 +35,10 @@ extension Gateway {
             response = .error(error, requestID: requestID)
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
-        if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) { stats.record(tenant: tenant, response: response) }
+        if response.status != .unauthorized, let tenant = try? auth.tenant(for: headers) {
+            stats.record(tenant: tenant, response: response)
+            record(response, since: started)  // the time series counts what /admin/stats counts
+        }
         return response
     }
 

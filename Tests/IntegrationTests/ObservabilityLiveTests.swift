@@ -41,6 +41,10 @@ struct ObservabilityLiveTests {
         let t = totals(before)
         #expect((t.requests, t.hits, t.semantic, t.misses) == (4, 1, 0, 2), "\(before.text)")
         #expect(t.cost > 0 && t.saved > 0)
+        let stats = try #require(try await get(first.url + "/admin/stats", headers: admin).json?["total"])
+        #expect(stats["requests"]?.intValue == t.requests && stats["hits"]?.intValue == t.hits && stats["misses"]?.intValue == t.misses)
+        #expect(stats["errors"]?.intValue == 1)
+        #expect(abs((stats["saved_usd"]?.doubleValue ?? 0) - t.saved) < 1e-9 && abs((stats["spent_usd"]?.doubleValue ?? 0) - t.cost) < 1e-9)
         let row = try #require(before.json?["series"]?.arrayValue?.last)
         #expect(row["errors"]?.intValue == 1)
         #expect(row["latency_histogram"]?.arrayValue?.reduce(0) { $0 + ($1.intValue ?? 0) } == row["requests"]?.intValue)
@@ -122,6 +126,7 @@ struct ObservabilityLiveTests {
         let workload = try Workload.parse(export.text, model: "gpt-4o-mini")
         #expect(workload.map(\.text) == ["What is the capital of France?", "What's the capital city of France?"])
         #expect(workload[0].classID != nil && workload[0].classID != workload[1].classID)
+        #expect(!gateway.log.contains("capital city of France") && !gateway.log.contains("Mount Everest"), "no prompt text in the log")
 
         // `tollgate bench` replays it: the paraphrase served for the cached prompt counts as a wrong hit.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-review-bench-\(UUID().uuidString)").path

@@ -61,7 +61,9 @@ function renderStats(stats) {
   $("stat-saved").textContent = usd(t.saved_usd);
   $("stat-spent").textContent = usd(t.spent_usd);
   $("stat-entries").textContent = `${t.entries} entries`;
-  $("stat-bytes").textContent = `${bytes(t.bytes)} · ${stats.semantic_vectors} vectors` + (stats.offline_fixtures ? ` · ${stats.offline_fixtures} fixtures` : "");
+  $("stat-bytes").textContent = `${bytes(t.bytes)} · ${stats.semantic_vectors} vectors` + (stats.offline_fixtures ? ` · ${stats.offline_fixtures} fixtures` : "")
+    + (stats.store_capacity_bytes ? ` · LMDB ${bytes(stats.store_bytes)} of ${bytes(stats.store_capacity_bytes)}` : "");
+  $("stat-bytes").title = "answers' bytes · semantic vectors · LMDB file in use of its map size (cache.max_bytes)";
   fillTable("table-tenants", Object.entries(stats.tenants).map(([name, c]) => {
     const tr = document.createElement("tr");
     tr.dataset.tenant = name;
