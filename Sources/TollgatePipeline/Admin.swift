@@ -93,12 +93,15 @@ extension Gateway {
         // Answers by the provider that gave them, with each configured provider's breaker and latency estimate.
         let byProvider = stats.byProvider
         let health = Dictionary(router.healthSnapshot().map { ($0.name, $0.health) }, uniquingKeysWith: { a, _ in a })
+        func ms(_ v: Double?) -> JSONValue { v.map { $0.isFinite ? .number(String(format: "%g", $0)) : .string("inf") } ?? .null }
         let providers: [(String, JSONValue)] = Set(byProvider.keys).union(health.keys).sorted().map { name in
             var row = Gateway.statsJSON(byProvider[name] ?? TenantStats.Counts(), entries: 0, bytes: 0)
             if let h = health[name] {
                 row = row.setting("breaker", .string(h.breaker)).setting("consecutive_failures", .int(h.consecutiveFailures))
                     .setting("in_flight", .int(h.inFlight)).setting("latency_ewma_ms", h.latencyMs.map { .number(String(format: "%.1f", $0)) } ?? .null)
                     .setting("cooling_down", .bool(h.coolingDown))
+                    .setting("upstream_calls", .int(h.calls)).setting("upstream_failures", .int(h.failures)).setting("upstream_rate_limited", .int(h.rateLimited))
+                    .setting("upstream_p50_ms", ms(h.p50Ms)).setting("upstream_p95_ms", ms(h.p95Ms))
             }
             return (name, row)
         }

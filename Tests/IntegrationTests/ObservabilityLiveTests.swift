@@ -162,6 +162,9 @@ struct ObservabilityLiveTests {
         #expect(providers["down"]?["consecutive_failures"]?.intValue == 2)
         #expect(providers["up"]?["breaker"]?.stringValue == "closed" && providers["up"]?["misses"]?.intValue == 3)
         #expect(providers["up"]?["latency_ewma_ms"]?.doubleValue != nil)
+        #expect(providers["down"]?["upstream_calls"]?.intValue == 2 && providers["down"]?["upstream_failures"]?.intValue == 2)
+        #expect(providers["up"]?["upstream_calls"]?.intValue == 3 && providers["up"]?["upstream_failures"]?.intValue == 0)
+        #expect(providers["up"]?["upstream_p50_ms"]?.doubleValue != nil && providers["down"]?["upstream_p50_ms"]?.isNull == true)
     }
 
     @Test func consoleFilesAreServedWithoutTheNetwork() async throws {

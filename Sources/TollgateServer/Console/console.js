@@ -84,7 +84,9 @@ function renderStats(stats) {
     cell(tr, Number(c.spent_usd).toFixed(6), "num");
     const breaker = c.breaker === undefined ? "–" : c.breaker + (c.consecutive_failures ? ` (${c.consecutive_failures} failed)` : "") + (c.cooling_down ? " · 429 cool-down" : "");
     cell(tr, breaker, "breaker breaker-" + (c.breaker || "none"));
-    cell(tr, c.latency_ewma_ms === undefined || c.latency_ewma_ms === null ? "–" : `${Number(c.latency_ewma_ms).toFixed(0)} ms`, "num");
+    cell(tr, c.upstream_calls === undefined ? "–" : `${c.upstream_calls} · ${c.upstream_failures}` + (c.upstream_rate_limited ? ` (+${c.upstream_rate_limited} × 429)` : ""), "num calls");
+    const ms = (v) => v === null || v === undefined ? "–" : v === "inf" ? "> 60 s" : `≤ ${v} ms`;
+    cell(tr, c.upstream_p50_ms === undefined ? "–" : `${ms(c.upstream_p50_ms)} / ${ms(c.upstream_p95_ms)}`, "num latency");
     return tr;
   }));
   fillTable("table-models", Object.entries(stats.models || {}).map(([name, c]) => {
