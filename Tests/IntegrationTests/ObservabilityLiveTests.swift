@@ -167,6 +167,28 @@ struct ObservabilityLiveTests {
         #expect(providers["up"]?["upstream_p50_ms"]?.doubleValue != nil && providers["down"]?["upstream_p50_ms"]?.isNull == true)
     }
 
+    /// `tollgate serve` with no config (what `make run` starts; run from the package root like the
+    /// rest of the suite): fixture hits show in the console's sources, prompts are kept for review,
+    /// and marking a fixture's semantic hit wrong takes that fixture out until the next start.
+    @Test func theOfflineDefaultKeepsPromptsAndPurgesAFixturesHit() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-default-\(UUID().uuidString)").path
+        let gateway = try await TollgateProcess(["serve", "--data-dir", dir, "--port", "0"])
+        let chat = gateway.url + "/v1/chat/completions"
+        #expect(try await post(chat, chatBody("What is the capital of Australia?")).cache == "hit")
+        let paraphrase = try await post(chat, chatBody("What's the capital city of Australia?"))
+        #expect(paraphrase.cache == "semantic-hit", "\(paraphrase.status) \(paraphrase.text.prefix(300))")
+        let item = try #require(try await get(gateway.url + "/admin/review").json?["items"]?.arrayValue?.first)
+        #expect(item["source"]?.stringValue == "fixture" && item["tenant"]?.stringValue == "default")
+        #expect(item["query"]?.stringValue == "What's the capital city of Australia?" && item["cached"]?.stringValue == "What is the capital of Australia?")
+        let stats = try await get(gateway.url + "/admin/stats").json
+        #expect(stats?["total"]?["hits"]?.intValue == 1 && stats?["total"]?["semantic_hits"]?.intValue == 1)
+        let id = try #require(item["id"]?.intValue)
+        #expect(try await post(gateway.url + "/admin/review/\(id)", #"{"mark":"wrong","purge":true}"#).json?["purged"]?.intValue == 1)
+        let after = try await post(chat, chatBody("What's the capital city of Australia?"))
+        #expect(after.status == 503 && after.json?["error"]?["code"]?.stringValue == "offline_no_fixture")
+        #expect(try await get(gateway.url + "/console").status == 200)
+    }
+
     @Test func consoleFilesAreServedWithoutTheNetwork() async throws {
         let (gateway, _) = try await startGateway(config: Self.keys + "providers:\n" + providerYAML("p", port: 1))
         let page = try await get(gateway.url + "/console")
