@@ -87,8 +87,17 @@ extension Gateway {
             "window_minutes": .int(timeseries.windowMinutes), "max_bytes": .int(timeseries.maxBytes),
             "latency_bounds_ms": .array(MinuteStats.latencyBoundsMs.map { .number(String(format: "%g", $0)) }),
             "similarity_bounds": .array(MinuteStats.similarityBounds.map { .number(String(format: "%.2f", $0)) }),
+            // The cosine a lookup needs by default (a model's or a request's own threshold may differ);
+            // with the verifier, the looser gate at which candidates are shown to it.
+            "semantic_threshold": .number(String(format: "%.3f", semanticGate)),
             "series": .array(series),
         ])
+    }
+
+    /// The configured default similarity a semantic candidate needs (the verifier's candidate gate when it is on).
+    var semanticGate: Double {
+        let threshold = config.cache.semantic.threshold ?? SemanticCache.defaultThreshold
+        return (semantic?.verification ?? offline?.semantic?.verification)?.gate(threshold) ?? threshold
     }
 
     /// `GET /admin/review[?tenant=T&limit=N]`: recent semantic hits, newest first.

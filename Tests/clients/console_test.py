@@ -145,6 +145,7 @@ providers:
                 assert page.locator("#chart-timeline svg rect").count() >= 3, "exact, semantic and miss bars"
                 assert page.locator("#chart-timeline svg polyline").count() == 1, "the saved-dollars line"
                 assert page.locator("#similarity-svg rect").count() >= 2, "hits and near misses in the similarity histogram"
+                assert page.text_content("#similarity-svg .marker-label") == "threshold 0.93", "where the default threshold cuts"
 
             def review_row_for_the_semantic_hit():
                 row = page.locator("#table-review tbody tr", has_text="What's the capital city of France?")

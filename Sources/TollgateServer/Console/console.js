@@ -29,7 +29,8 @@ async function api(path, init = {}) {
 
 const usd = (v) => "$" + Number(v).toFixed(Number(v) !== 0 && Math.abs(v) < 0.01 ? 6 : 2);
 const pct = (v) => (Number(v) * 100).toFixed(1) + "%";
-const bytes = (n) => n >= 1 << 20 ? (n / (1 << 20)).toFixed(1) + " MiB" : n >= 1024 ? (n / 1024).toFixed(1) + " KiB" : n + " B";
+const bytes = (n) => n >= 1 << 30 ? +(n / (1 << 30)).toFixed(1) + " GiB" : n >= 1 << 20 ? +(n / (1 << 20)).toFixed(1) + " MiB"
+  : n >= 1024 ? +(n / 1024).toFixed(1) + " KiB" : n + " B";
 
 function cell(row, text, cls) {
   const td = document.createElement("td");
@@ -61,8 +62,8 @@ function renderStats(stats) {
   $("stat-saved").textContent = usd(t.saved_usd);
   $("stat-spent").textContent = usd(t.spent_usd);
   $("stat-entries").textContent = `${t.entries} entries`;
-  $("stat-bytes").textContent = `${bytes(t.bytes)} · ${stats.semantic_vectors} vectors` + (stats.offline_fixtures ? ` · ${stats.offline_fixtures} fixtures` : "")
-    + (stats.store_capacity_bytes ? ` · LMDB ${bytes(stats.store_bytes)} of ${bytes(stats.store_capacity_bytes)}` : "");
+  $("stat-bytes").textContent = `${bytes(t.bytes)} · ${stats.semantic_vectors} vectors` + (stats.offline_fixtures ? ` · ${stats.offline_fixtures} fixtures` : "");
+  $("stat-store").textContent = stats.store_capacity_bytes ? `LMDB ${bytes(stats.store_bytes)} / ${bytes(stats.store_capacity_bytes)}` : "";
   $("stat-bytes").title = "answers' bytes · semantic vectors · LMDB file in use of its map size (cache.max_bytes)";
   fillTable("table-tenants", Object.entries(stats.tenants).map(([name, c]) => {
     const tr = document.createElement("tr");
@@ -131,7 +132,9 @@ function renderSeries(ts) {
   const svg = Plots.stackedBars($("chart-similarity"), sLabels, [
     { name: "served (hit)", color: COLORS.semantic, values: sum("similarity_hits") },
     { name: "not served", color: COLORS.miss, values: sum("similarity_misses") },
-  ], { width: 600, height: 150, empty: "no semantic lookups yet" });
+  ], { width: 600, height: 150, empty: "no semantic lookups yet",
+       // Slot 0 is below 0.5; slot i ≥ 1 starts at 0.5 + 0.05 (i − 1).
+       marker: ts.semantic_threshold >= 0.5 ? { at: 1 + (Number(ts.semantic_threshold) - 0.5) / 0.05, label: `threshold ${Number(ts.semantic_threshold).toFixed(2)}` } : null });
   svg.setAttribute("id", "similarity-svg");
 }
 

@@ -79,6 +79,11 @@ const Plots = (() => {
         svg.appendChild(el("text", { x: W - R + 4, y: y + 3 }, (opts.line.prefix || "") + fmt(lMax * k / 4)));
       }
     }
+    if (opts.marker) {  // a vertical dashed line at a fractional slot position, e.g. a threshold
+      const x = L + opts.marker.at * bw;
+      svg.appendChild(el("line", { x1: x, x2: x, y1: T, y2: T + ph, stroke: "#c0392b", "stroke-dasharray": "4 3", "stroke-width": 1.5, class: "marker" }));
+      svg.appendChild(el("text", { x: x - 4, y: T + 10, "text-anchor": "end", class: "marker-label" }, opts.marker.label));
+    }
     legend(container, series.concat(opts.line ? [opts.line] : []));
     return svg;
   }
