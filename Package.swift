@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "TollgateServer", dependencies: [  // Hummingbird routes over the pipeline
             "TollgateBase", "TollgatePipeline", "TollgateDialects", "Hummingbird".product, "Prometheus".product, "ServiceLifecycle".product,
             "NIOCore".product, "NIOHTTP1".product, "NIOHTTPTypes".product, "Tracing".product, "OTel".product,
-        ], swiftSettings: strict),
+        ], resources: [.copy("Console")], swiftSettings: strict),  // the console's page, script and style (GET /console)
         .target(name: "TollgateMock", dependencies: ["TollgateBase", "TollgateSemantic", "Hummingbird".product, "Crypto".product], swiftSettings: strict),  // the fake upstream
         .target(name: "TollgateBench", dependencies: [  // the hit-ratio benchmark
             "TollgateBase", "TollgateHTTPClient", "TollgateExactCache", "TollgateSemantic", "TollgatePipeline", "TollgateFixtures", "TollgateMock", "Hummingbird".product,

@@ -70,6 +70,7 @@ final class TenantStats: Sendable {
     }
 
     var snapshot: All { counts.withLock { $0 } }
+    var byProvider: [String: Counts] { snapshot.providers }
 }
 
 extension Gateway {
@@ -86,11 +87,14 @@ extension Gateway {
     public func adminStats(headers: HTTPFields) -> GatewayResponse {
         do { try requireAdmin(headers) } catch { return .error(error) }
         var entries: [String: (count: Int, bytes: Int)] = [:]
+        var models: [String: (count: Int, bytes: Int)] = [:]
         try? exact.store.scan(.entries) { _, value in
             if let e = CacheEntry(decoding: value) {
                 let t = e.tenant.isEmpty ? Auth.defaultTenant : e.tenant
                 entries[t, default: (0, 0)].count += 1
                 entries[t, default: (0, 0)].bytes += value.readableBytes
+                models[e.model, default: (0, 0)].count += 1
+                models[e.model, default: (0, 0)].bytes += value.readableBytes
             }
             return true
         }
@@ -104,11 +108,29 @@ extension Gateway {
         }
         let allEntries = entries.values.reduce(0) { $0 + $1.count }
         let allBytes = entries.values.reduce(0) { $0 + $1.bytes }
-        let providers: [(String, JSONValue)] = all.providers.sorted { $0.key < $1.key }.map { ($0.key, Gateway.statsJSON($0.value)) }
-        let models: [(String, JSONValue)] = all.models.sorted { $0.key < $1.key }.map { ($0.key, Gateway.statsJSON($0.value)) }
+        // Answers by the provider that gave them, with each configured provider's breaker and latency estimate.
+        let byProvider = all.providers
+        let health = Dictionary(router.healthSnapshot().map { ($0.name, $0.health) }, uniquingKeysWith: { a, _ in a })
+        func ms(_ v: Double?) -> JSONValue { v.map { $0.isFinite ? .number(String(format: "%g", $0)) : .string("inf") } ?? .null }
+        let providers: [(String, JSONValue)] = Set(byProvider.keys).union(health.keys).sorted().map { name in
+            var row = Gateway.statsJSON(byProvider[name] ?? TenantStats.Counts())
+            if let h = health[name] {
+                row = row.setting("breaker", .string(h.breaker)).setting("consecutive_failures", .int(h.consecutiveFailures))
+                    .setting("in_flight", .int(h.inFlight)).setting("latency_ewma_ms", h.latencyMs.map { .number(String(format: "%.1f", $0)) } ?? .null)
+                    .setting("cooling_down", .bool(h.coolingDown))
+                    .setting("upstream_calls", .int(h.calls)).setting("upstream_failures", .int(h.failures)).setting("upstream_rate_limited", .int(h.rateLimited))
+                    .setting("upstream_p50_ms", ms(h.p50Ms)).setting("upstream_p95_ms", ms(h.p95Ms))
+            }
+            return (name, row)
+        }
+        // By model: requests for it (as asked) and the cache entries it answered (as stored).
+        let byModel: [(String, JSONValue)] = Set(all.models.keys).union(models.keys).sorted().map { name in
+            (name, Gateway.statsJSON(all.models[name] ?? TenantStats.Counts(), entries: models[name]?.count ?? 0, bytes: models[name]?.bytes ?? 0))
+        }
         return .json(["total": Gateway.statsJSON(total, entries: allEntries, bytes: allBytes), "tenants": .object(rows),
-                      "providers": .object(providers), "models": .object(models),
-                      "semantic_vectors": .int(semantic?.index.count ?? 0), "offline_fixtures": .int(offline?.count ?? 0)])
+                      "providers": .object(providers), "models": .object(byModel),
+                      "semantic_vectors": .int(semantic?.index.count ?? 0), "offline_fixtures": .int(offline?.count ?? 0),
+                      "store_bytes": .int((exact.store as? LMDBStore)?.usedBytes() ?? 0), "store_capacity_bytes": .int(exact.store.capacityBytes ?? 0)])
     }
 
     /// One row. `hit_ratio` = (hits + semantic hits) ÷ (hits + semantic hits + misses): the

@@ -32,6 +32,7 @@ extension Gateway {
         guard AccessRecord.current != nil else {  // called in-process, not through the server
             return await AccessRecord.$current.withValue(AccessRecord(requestID: requestID)) { await embeddings(body: body, headers: headers, requestID: requestID) }
         }
+        let started = ContinuousClock.now
         var response: GatewayResponse
         let caller: Auth.Caller
         do { caller = try auth.caller(for: headers) } catch { return .error(error, requestID: requestID) }
@@ -42,7 +43,10 @@ extension Gateway {
             if error.code == GatewayError.offlineNoFixture { response.markOfflineMiss() }
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
-        if response.status != .unauthorized { stats.record(tenant: caller.tenant, model: AccessRecord.current?.fields.model, response: response) }
+        if response.status != .unauthorized {
+            stats.record(tenant: caller.tenant, model: AccessRecord.current?.fields.model, response: response)
+            record(response, since: started)  // the time series counts what /admin/stats counts
+        }
         return response
     }
 

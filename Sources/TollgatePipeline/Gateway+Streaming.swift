@@ -60,6 +60,7 @@ extension Gateway {
         let choices = request.body["n"]?.intValue ?? 1
         let stats = self.stats
         let access = AccessRecord.current  // the body is written after the handler returned
+        let timeseries = self.timeseries
         let body: StreamingBody = { writer in
             var stored = false
             defer { end(stored) }
@@ -105,6 +106,7 @@ extension Gateway {
                                        promptTokens: promptTokens, completionTokens: completionTokens, costUSD: cost)
                 stats.addSpent(tenant: ex.tenant, provider: candidate.provider.name, model: request.model, usd: cost)
                 access?.set(streamedCostUSD: cost)
+                timeseries.addCost(cost)
                 logger.debug("streamed upstream answer", metadata: ["request_id": "\(requestID)", "provider": "\(candidate.provider.name)", "cost_usd": "\(Money.format(cost))"])
                 if ex.directives.store {
                     let entry = CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: promptTokens, completionTokens: completionTokens,

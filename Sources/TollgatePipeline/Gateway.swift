@@ -35,6 +35,10 @@ public final class Gateway: Sendable {
     /// Per-key request, token and spend limits (not `config.limits`: sizes and timeouts).
     let keyLimits = KeyLimits()
     let stats = TenantStats()
+    /// Per-minute aggregates for `GET /admin/timeseries` (persisted in the store).
+    public let timeseries: TimeSeries
+    /// Recent semantic hits for `GET /admin/review` (persisted in the store).
+    public let review: ReviewQueue
     package let logger: Logger
 
     static let chatEndpoint = "/v1/chat/completions"
@@ -47,6 +51,8 @@ public final class Gateway: Sendable {
         self.offline = offline
         self.recorder = recorder
         self.exact = ExactCache(store: store, logger: logger)
+        self.timeseries = TimeSeries(store: store, windowMinutes: config.observability.timeseriesMinutes)
+        self.review = ReviewQueue(store: store, capacity: config.observability.reviewSize)
         self.router = ProviderRouter(providers: config.providers, expectedOutputTokens: config.routing.expectedOutputTokens, strategy: config.routing.strategy,
                                      breakerFailures: config.routing.breakerFailures, breakerCooldownSeconds: config.routing.breakerCooldownSeconds, logger: logger)
         self.auth = Auth(keys: config.keys)
@@ -95,6 +101,7 @@ public final class Gateway: Sendable {
         guard AccessRecord.current != nil else {  // called in-process, not through the server
             return await AccessRecord.$current.withValue(AccessRecord(requestID: requestID)) { await handle(dialect, body: body, headers: headers, requestID: requestID) }
         }
+        let started = ContinuousClock.now
         var response: GatewayResponse
         // The caller is identified once (one key hash a request); a 401 is not in the stats.
         let caller: Auth.Caller
@@ -106,7 +113,10 @@ public final class Gateway: Sendable {
             if error.code == GatewayError.offlineNoFixture { response.markOfflineMiss() }
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
-        if response.status != .unauthorized { stats.record(tenant: caller.tenant, model: AccessRecord.current?.fields.model, response: response) }
+        if response.status != .unauthorized {
+            stats.record(tenant: caller.tenant, model: AccessRecord.current?.fields.model, response: response)
+            record(response, since: started)  // the time series counts what /admin/stats counts
+        }
         return response
     }
 
@@ -149,15 +159,20 @@ public final class Gateway: Sendable {
             ex.prompt = p
             if directives.lookup {
                 let found = semantic.lookup(p, threshold: threshold(for: request, directives: directives))
+                let served = found.match.flatMap { exact.lookup($0.key, freshness: freshness) }
+                noteLookup(found, served: served != nil)
                 for g in found.guarded {
                     Observability.guarded(check: g.check)
                     logger.debug("semantic candidate blocked by the guard", metadata: ["request_id": "\(requestID)", "similarity": .stringConvertible(LogNumber(Double(g.similarity), decimals: 4)), "check": "\(g.check)"])
                 }
-                if let match = found.match, let entry = exact.lookup(match.key, freshness: freshness) {
+                if let match = found.match, let entry = served {
                     var response = await answer(entry, ex)
                     // The index can hold this very request (another node's answer arrived after
                     // the exact lookups): that is an exact hit.
-                    if match.key != ex.key { response.markSemantic(match.similarity) }
+                    if match.key != ex.key {
+                        response.markSemantic(match.similarity)
+                        noteSemanticHit(match, ex, source: "cache")
+                    }
                     return response
                 }
             }
@@ -279,9 +294,12 @@ public final class Gateway: Sendable {
         if let prompt = ex.prompt, let semantic = fixtures.semantic {
             let threshold = threshold(for: ex.request, directives: ex.directives)
             let found = semantic.lookup(prompt, threshold: threshold)
-            if let match = found.match, let entry = fixtures.exact.lookup(match.key, freshness: FixtureSet.freshness) {
+            let served = found.match.flatMap { fixtures.exact.lookup($0.key, freshness: FixtureSet.freshness) }
+            noteLookup(found, served: served != nil)
+            if let match = found.match, let entry = served {
                 var response = await answer(entry, ex)
                 response.markSemantic(match.similarity)
+                noteSemanticHit(match, ex, source: "fixture")
                 return response
             }
             if let blocked = found.guarded.max(by: { $0.similarity < $1.similarity }) {

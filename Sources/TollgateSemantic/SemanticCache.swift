@@ -14,6 +14,8 @@ public struct SemanticMatch: Sendable {
     public let similarity: Float
     /// The cached prompt it matched.
     public let cachedPrompt: String
+    /// The check that let it through ("look-alike guard: passed", "verifier: p = 0.912 ≥ 0.500").
+    public var verdict: String = "look-alike guard: passed"
 }
 
 /// What a semantic lookup found, including the near misses the guard blocked.
@@ -160,7 +162,8 @@ public final class SemanticCache: Sendable {
                 return v
             }
             if verdict.pass {
-                result.match = SemanticMatch(key: id, similarity: score, cachedPrompt: stored.text)
+                result.match = SemanticMatch(key: id, similarity: score, cachedPrompt: stored.text,
+                                             verdict: verdict.reason ?? (verification == nil ? "look-alike guard: passed" : "verifier: passed"))
                 return result
             }
             result.guarded.append((score, verdict.reason ?? "guard", verdict.kind?.rawValue ?? "verifier"))

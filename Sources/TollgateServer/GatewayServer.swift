@@ -74,6 +74,21 @@ public enum GatewayServer {
             let body = try await readBody(request, limit: maxBody)
             return Response(await gateway.adminPurge(body: body, headers: request.headers))
         }
+        on(.get, "/admin/timeseries") { request, _ -> Response in
+            Response(gateway.adminTimeseries(minutes: request.uri.queryParameters.get("minutes"), headers: request.headers))
+        }
+        on(.get, "/admin/review") { request, _ -> Response in
+            let q = request.uri.queryParameters
+            return Response(gateway.adminReview(tenant: q.get("tenant"), limit: q.get("limit"), headers: request.headers))
+        }
+        on(.get, "/admin/review/export") { request, _ -> Response in
+            Response(gateway.adminReviewExport(headers: request.headers))
+        }
+        on(.post, "/admin/review/{id}") { request, context -> Response in
+            let body = try await readBody(request, limit: maxBody)
+            return Response(await gateway.adminReviewMark(id: context.parameters.get("id") ?? "", body: body, headers: request.headers))
+        }
+        ConsoleAssets.addRoutes(to: router)
         if metrics != nil {
             let exposition: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
                 gateway.refreshCacheMetrics()

@@ -146,6 +146,11 @@ struct Serve: AsyncParsableCommand {
             say("tollgate listening on http://\(host):\(port)")
             say("try: curl -s http://\(host):\(port)/v1/chat/completions -H 'Content-Type: application/json'\(auth) -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"\(Serve.examplePrompt)\"}]}'")
         }
+        // The time series and the review queue are committed every second and once more at shutdown.
+        let flusher = Task { await gateway.runObservabilityFlusher() }
+        defer { flusher.cancel() }
         try await app.runService()
+        flusher.cancel()
+        await flusher.value
     }
 }

@@ -60,13 +60,27 @@ public enum ConfigLoader {
 
     static func read(_ r: NodeReader) -> GatewayConfig {
         var config = GatewayConfig()
-        r.allowOnly(["listen", "data_dir", "cache", "limits", "routing", "providers", "keys"])
+        r.allowOnly(["listen", "data_dir", "cache", "limits", "routing", "providers", "keys", "observability"])
         if let listen = r.child("listen") {
             listen.allowOnly(["host", "port"])
             if let v = listen.string("host") { config.listen.host = v }
             if let v = listen.int("port", in: 0...65535) { config.listen.port = v }
         }
         if let v = r.string("data_dir") { config.dataDir = v }
+        if let o = r.child("observability") {
+            o.allowOnly(["timeseries_minutes", "keep_prompts", "review_size"])
+            if let v = o.int("timeseries_minutes", in: 1...(60 * 24 * 90)) { config.observability.timeseriesMinutes = v }
+            if let v = o.int("review_size", in: 1...100_000) { config.observability.reviewSize = v }
+            if let node = o.value("keep_prompts"), case .sequence = node, let list = o.sequence("keep_prompts") {
+                var tenants = Set<String>()
+                for t in list {
+                    if let s = t.node.string, !s.isEmpty { tenants.insert(s) } else { t.report(t.error("", "expected a tenant name")) }
+                }
+                config.observability.keepPromptsTenants = tenants
+            } else if let v = o.bool("keep_prompts") {
+                config.observability.keepPrompts = v
+            }
+        }
         if let cache = r.child("cache") {
             cache.allowOnly(["ttl_seconds", "max_bytes", "semantic", "shared"])
             if let v = cache.int("ttl_seconds", in: 1...Int(Int32.max)) { config.cache.ttlSeconds = v }

@@ -16,6 +16,7 @@ public enum Observability {
     static let knownRoutes: Set<String> = [
         "/v1/chat/completions", "/v1/embeddings", "/v1/messages", "/v1/messages/count_tokens", "/v1/responses", "/v1/models",
         "/healthz", "/metrics", "/openapi.yaml", "/admin/stats", "/admin/cache/purge",
+        "/admin/timeseries", "/admin/review", "/admin/review/export", "/console",
     ]
 
     /// The route label of a request path.
@@ -34,6 +35,7 @@ public enum Observability {
         static let tokens = "Upstream tokens billed, by provider, model, tenant and direction (in: prompt, out: completion)."
         static let cost = "US dollars spent on upstream calls, by provider, model and tenant (from the configured prices)."
         static let saved = "US dollars that cache hits saved: what the cached answers cost when they were fetched."
+        static let bestSimilarity = "Cosine similarity of the nearest cached prompt at each semantic lookup, by whether the lookup was served (hit) or not (miss): where a threshold would cut."
         static let guarded = "Semantic candidates above the threshold that the look-alike guard refused, by the check that failed."
         static let entries = "Answers stored in the local cache (LMDB)."
         static let vectors = "Prompt vectors stored for the semantic layer."
@@ -86,6 +88,7 @@ public enum Observability {
             for (p, m, t) in triples { _ = usage(UsageKey(provider: p, model: m, tenant: t)) }
         }
         for check in known.guardChecks { guarded(check: check, count: 0) }
+        if !known.guardChecks.isEmpty { _ = similarityHistogram(hit: true); _ = similarityHistogram(hit: false) }
         cacheSize(entries: 0, vectors: 0, bytes: 0)
         if known.shared {
             for event in ["hit", "miss", "written", "followed", "waited", "error"] { shared(event, count: 0) }
@@ -189,6 +192,20 @@ public enum Observability {
     /// A semantic candidate the look-alike guard refused, by the check that failed.
     package static func guarded(check: String, count: Int = 1) {
         registry.makeCounter(descriptor: descriptor("tollgate_semantic_guarded_total", Family.guarded), labels: [("check", check)]).increment(by: Int64(count))
+    }
+
+    /// Its buckets: 0.5 to 1.0 by 0.05.
+    public static let similarityBuckets: [Double] = (0...10).map { Double(50 + 5 * $0) / 100 }
+
+    static func similarityHistogram(hit: Bool) -> ValueHistogram {
+        registry.makeValueHistogram(descriptor: descriptor("tollgate_semantic_best_similarity", Family.bestSimilarity),
+                                    labels: [("result", hit ? "hit" : "miss")], buckets: similarityBuckets)
+    }
+
+    /// `tollgate_semantic_best_similarity{result}`: the nearest candidate's cosine of each semantic
+    /// lookup, served (`hit`) or not (`miss`).
+    package static func semanticSimilarity(_ similarity: Double, hit: Bool) {
+        similarityHistogram(hit: hit).record(similarity)
     }
 
     /// Cache size, refreshed when `/metrics` is read.
