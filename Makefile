@@ -6,7 +6,7 @@ VENV     ?= .venv
 PY       := $(VENV)/bin/python
 BIN      := .build/debug/tollgate
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PKGS := pkg-config libcurl4-openssl-dev liblmdb-dev libblas-dev libopenblas0-pthread postgresql
+APT_PKGS := pkg-config libcurl4-openssl-dev liblmdb-dev libblas-dev libopenblas0-pthread postgresql chromium
 
 MODEL_DIR ?= .models/all-MiniLM-L6-v2
 # One OpenBLAS thread per call: embeddings are small products, and the server has its own threads.
@@ -17,7 +17,9 @@ export OPENBLAS_NUM_THREADS ?= 1
 all: build
 
 ## deps: Debian packages for the C libraries (OpenBLAS so that libblas resolves to it), PostgreSQL
-## (the shared tier's tests start a throwaway cluster with scripts/pg.sh) and the venv.
+## (the shared tier's tests start a throwaway cluster with scripts/pg.sh), Chromium (the console's
+## browser test drives Debian's /usr/bin/chromium through Playwright; Playwright's own browsers are
+## never downloaded) and the venv.
 deps: apt-deps venv
 
 apt-deps:
@@ -29,7 +31,7 @@ apt-deps:
 
 venv:
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -c "import openai, anthropic, pydantic, langchain_anthropic" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check openai anthropic pydantic langchain-anthropic
+	@$(PY) -c "import openai, anthropic, pydantic, prometheus_client, langchain_anthropic, playwright" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check openai anthropic pydantic prometheus-client langchain-anthropic playwright
 
 ## venv-fuzz: schemathesis (generated requests from openapi.yaml) in its own venv.
 venv-fuzz:
@@ -51,11 +53,14 @@ run: deps model
 	$(BIN) serve
 
 ## test: Swift Testing unit and integration tests (the real binary over loopback), then the
-## official `openai` and `anthropic` Python clients against a live gateway (every dialect).
+## official `openai` and `anthropic` Python clients against a live gateway (every dialect), then
+## the console in headless Chromium (Tests/clients/console_test.py).
 test: deps model build
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/openai_client_test.py
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/sdk_dialects_test.py
+	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/metrics_test.py
+	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/console_test.py
 	$(MAKE) schemathesis
 
 ## schemathesis: ~2.5 min of requests generated from openapi.yaml against the live binary.

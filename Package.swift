@@ -52,7 +52,7 @@ let package = Package(
         //   server → dialects → pipeline → exact cache → shared tier → semantic cache → fixtures | routing → providers → HTTP client
         .target(name: "TollgateBase", dependencies: [  // JSON, errors, config, the internal request and its key, SSE
             "Hummingbird".product, "Yams".product, "Logging".product, "Crypto".product, "NIOCore".product, "HTTPTypes".product, "Metrics".product,
-            "Tracing".product,
+            "Prometheus".product, "Tracing".product,
         ], swiftSettings: strict),
         .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "TollgateBase", "Logging".product, "Tracing".product], swiftSettings: strict),  // libcurl
         .target(name: "TollgateExactCache", dependencies: ["CLMDB", "TollgateBase", "Logging".product, "NIOCore".product, "Tracing".product], swiftSettings: strict),  // LMDB
@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "TollgateServer", dependencies: [  // Hummingbird routes over the pipeline
             "TollgateBase", "TollgatePipeline", "TollgateDialects", "Hummingbird".product, "Prometheus".product, "ServiceLifecycle".product,
             "NIOCore".product, "NIOHTTP1".product, "NIOHTTPTypes".product, "Tracing".product, "OTel".product,
-        ], swiftSettings: strict),
+        ], resources: [.copy("Console")], swiftSettings: strict),  // the console's page, script and style (GET /console)
         .target(name: "TollgateMock", dependencies: ["TollgateBase", "TollgateSemantic", "Hummingbird".product, "Crypto".product], swiftSettings: strict),  // the fake upstream
         .target(name: "TollgateBench", dependencies: [  // the hit-ratio benchmark
             "TollgateBase", "TollgateHTTPClient", "TollgateExactCache", "TollgateSemantic", "TollgatePipeline", "TollgateFixtures", "TollgateMock", "Hummingbird".product,

@@ -20,6 +20,10 @@ public enum CacheTable: String, Sendable, CaseIterable {
     case centroids
     /// Exact key → the inverted list its vector is in (same file).
     case assignments
+    /// Minute → that minute's aggregates (`TimeSeries`, a bounded window).
+    case timeseries
+    /// Review id → a recent semantic hit and its mark (`ReviewQueue`, a bounded ring).
+    case review
 }
 
 /// One change in a write batch.

@@ -66,6 +66,7 @@ public struct MockProvider: Sendable {
         }
         router.post("/v1/embeddings") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 64 << 20)
+            if let status = self.options.echoKeyWithStatus { return MockProvider.echoKey(request.headers, status: status) }
             return MockProvider.embeddings(Array(body.readableBytesView))
         }
         router.get("/_mock/stats") { _, _ -> Response in

@@ -50,7 +50,14 @@ public struct Auth: Sendable {
     }
 
     /// Identifies the caller; a 401 when keys are configured and the request has no valid one.
+    /// The tenant found goes into the request's access-log line.
     public func caller(for headers: HTTPFields) throws(GatewayError) -> Caller {
+        let caller = try identify(headers)
+        AccessRecord.current?.set(tenant: caller.tenant)
+        return caller
+    }
+
+    func identify(_ headers: HTTPFields) throws(GatewayError) -> Caller {
         guard required else { return Caller(tenant: Auth.defaultTenant, key: nil, keyID: nil) }
         guard let header = headers[.authorization] else {
             // Anthropic's SDKs send the key as `x-api-key`.

@@ -29,6 +29,10 @@ extension Gateway {
     /// to the providers serving them (OpenAI-compatible `/embeddings`) through the router and the
     /// exact cache. Admission, key limits and stats are the same as for chat.
     public func embeddings(body: ByteBuffer, headers: HTTPFields, requestID: String) async -> GatewayResponse {
+        guard AccessRecord.current != nil else {  // called in-process, not through the server
+            return await AccessRecord.$current.withValue(AccessRecord(requestID: requestID)) { await embeddings(body: body, headers: headers, requestID: requestID) }
+        }
+        let started = ContinuousClock.now
         var response: GatewayResponse
         let caller: Auth.Caller
         do { caller = try auth.caller(for: headers) } catch { return .error(error, requestID: requestID) }
@@ -36,9 +40,13 @@ extension Gateway {
             response = try await embeddingsPath(caller: caller, body: body, headers: headers, requestID: requestID)
         } catch {
             response = .error(error, requestID: requestID)
+            if error.code == GatewayError.offlineNoFixture { response.markOfflineMiss() }
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
-        if response.status != .unauthorized { stats.record(tenant: caller.tenant, response: response) }
+        if response.status != .unauthorized {
+            stats.record(tenant: caller.tenant, model: AccessRecord.current?.fields.model, response: response)
+            record(response, since: started)  // the time series counts what /admin/stats counts
+        }
         return response
     }
 
@@ -53,6 +61,7 @@ extension Gateway {
         guard let model = json["model"]?.stringValue, !model.isEmpty else {
             throw .invalidRequest("Missing required parameter: 'model'.", param: "model", code: "missing_required_parameter")
         }
+        AccessRecord.current?.set(model: model)
         let inputs: [String]
         var estimated = 0
         switch json["input"] {
@@ -105,7 +114,7 @@ extension Gateway {
     /// (task cancelled).
     private func localEmbeddings(_ inputs: [String], model: String, format: String, dimensions: JSONValue?) async throws(GatewayError) -> GatewayResponse {
         guard let embedder = semantic?.embedder as? BatchingEmbedder else {
-            throw .unavailable("The local all-MiniLM-L6-v2 model is not loaded; run `make model` and restart.", code: "model_not_loaded")
+            throw .unavailable("The local all-MiniLM-L6-v2 model is not loaded; see the gateway's start-up log for how to fetch it, then restart.", code: "model_not_loaded")
         }
         if let d = dimensions?.intValue, d != embedder.dimension {
             throw .invalidRequest("all-MiniLM-L6-v2 gives \(embedder.dimension) dimensions; 'dimensions' cannot change that.", param: "dimensions", code: "invalid_value")
@@ -141,7 +150,8 @@ extension Gateway {
                                     requestID: String) async throws(GatewayError) -> GatewayResponse {
         let ranked = try router.embeddingCandidates(model: model, estimatedTokens: estimatedTokens)
         guard offline == nil else {
-            throw .unavailable("Offline mode: embeddings from `\(model)` need a provider; use all-MiniLM-L6-v2 offline.", code: "offline_no_fixture")
+            throw .offlineMiss("Offline mode: embeddings from `\(model)` need a provider (tenant `\(caller.tenant)`); use all-MiniLM-L6-v2 offline, "
+                               + "or run `tollgate serve --config FILE` against one.")
         }
         let tenant = caller.tenant
         let key = CacheKey.exact(endpoint: Gateway.embeddingsEndpoint, tenant: tenant, body: json)
@@ -170,6 +180,7 @@ extension Gateway {
                 case 200 where (try? JSONValue.parse(reply.body))?["data"]?.arrayValue != nil: return reply
                 case 200: throw .badResponse("\(c.provider.name): the embeddings answer has no data")
                 case 429: throw .rateLimited(retryAfter: reply.headers["retry-after"].flatMap { Int($0) }, "\(c.provider.name) answered 429")
+                case 401, 403: throw .keyRefused(c.provider, status: reply.status, body: Secrets.redact(reply.body))
                 case 400..<500: throw .client(status: reply.status, body: reply.body)
                 default: throw .server(status: reply.status, "\(c.provider.name) answered \(reply.status)")
                 }
@@ -183,7 +194,7 @@ extension Gateway {
         let cost = Money.cost(promptTokens: tokens, completionTokens: 0, inputPerMTok: candidate.model.inputUSDPerMTok, outputPerMTok: 0)
         settle(tokens, cost)
         let elapsed = ContinuousClock.now - started
-        Observability.upstream(provider: candidate.provider.name, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+        Observability.upstream(provider: candidate.provider.name, model: candidate.model.name, tenant: tenant, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                                promptTokens: tokens, completionTokens: 0, costUSD: cost)
         let bytes = ByteBuffer(bytes: reply.body)
         if directives.store {

@@ -59,6 +59,8 @@ extension Gateway {
         let settle = ex.settle
         let choices = request.body["n"]?.intValue ?? 1
         let stats = self.stats
+        let access = AccessRecord.current  // the body is written after the handler returned
+        let timeseries = self.timeseries
         let body: StreamingBody = { writer in
             var stored = false
             defer { end(stored) }
@@ -100,9 +102,11 @@ extension Gateway {
                 // Accounting from the answer itself (a stream carries no cost header): the
                 // upstream's time is the whole transfer, the spend goes to the tenant's stats.
                 let elapsed = ContinuousClock.now - started
-                Observability.upstream(provider: candidate.provider.name, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                Observability.upstream(provider: candidate.provider.name, model: candidate.model.name, tenant: ex.tenant, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                                        promptTokens: promptTokens, completionTokens: completionTokens, costUSD: cost)
-                stats.addSpent(tenant: ex.tenant, usd: cost)
+                stats.addSpent(tenant: ex.tenant, provider: candidate.provider.name, model: request.model, usd: cost)
+                access?.set(streamedCostUSD: cost)
+                timeseries.addCost(cost)
                 logger.debug("streamed upstream answer", metadata: ["request_id": "\(requestID)", "provider": "\(candidate.provider.name)", "cost_usd": "\(Money.format(cost))"])
                 if ex.directives.store {
                     let entry = CacheEntry(createdMs: ExactCache.nowMs(), costUSD: cost, promptTokens: promptTokens, completionTokens: completionTokens,

@@ -35,6 +35,10 @@ public final class Gateway: Sendable {
     /// Per-key request, token and spend limits (not `config.limits`: sizes and timeouts).
     let keyLimits = KeyLimits()
     let stats = TenantStats()
+    /// Per-minute aggregates for `GET /admin/timeseries` (persisted in the store).
+    public let timeseries: TimeSeries
+    /// Recent semantic hits for `GET /admin/review` (persisted in the store).
+    public let review: ReviewQueue
     package let logger: Logger
 
     static let chatEndpoint = "/v1/chat/completions"
@@ -47,6 +51,8 @@ public final class Gateway: Sendable {
         self.offline = offline
         self.recorder = recorder
         self.exact = ExactCache(store: store, logger: logger)
+        self.timeseries = TimeSeries(store: store, windowMinutes: config.observability.timeseriesMinutes)
+        self.review = ReviewQueue(store: store, capacity: config.observability.reviewSize)
         self.router = ProviderRouter(providers: config.providers, expectedOutputTokens: config.routing.expectedOutputTokens, strategy: config.routing.strategy,
                                      breakerFailures: config.routing.breakerFailures, breakerCooldownSeconds: config.routing.breakerCooldownSeconds, logger: logger)
         self.auth = Auth(keys: config.keys)
@@ -92,6 +98,10 @@ public final class Gateway: Sendable {
     /// Handles one request of any dialect through the one pipeline. Never throws: every failure
     /// is an error response in the dialect's shape.
     public func handle(_ dialect: any Dialect, body: ByteBuffer, headers: HTTPFields, requestID: String) async -> GatewayResponse {
+        guard AccessRecord.current != nil else {  // called in-process, not through the server
+            return await AccessRecord.$current.withValue(AccessRecord(requestID: requestID)) { await handle(dialect, body: body, headers: headers, requestID: requestID) }
+        }
+        let started = ContinuousClock.now
         var response: GatewayResponse
         // The caller is identified once (one key hash a request); a 401 is not in the stats.
         let caller: Auth.Caller
@@ -100,9 +110,13 @@ public final class Gateway: Sendable {
             response = try await pipeline(dialect, caller: caller, body: body, headers: headers, requestID: requestID)
         } catch {
             response = dialect.errorResponse(error, requestID: requestID)
+            if error.code == GatewayError.offlineNoFixture { response.markOfflineMiss() }
         }
         response.headers[GatewayResponse.Header.requestID] = requestID
-        if response.status != .unauthorized { stats.record(tenant: caller.tenant, response: response) }
+        if response.status != .unauthorized {
+            stats.record(tenant: caller.tenant, model: AccessRecord.current?.fields.model, response: response)
+            record(response, since: started)  // the time series counts what /admin/stats counts
+        }
         return response
     }
 
@@ -120,6 +134,7 @@ public final class Gateway: Sendable {
 
         // 2. Parse and validate (the dialect's ingress adapter); unknown models are a 404 before anything else.
         let request = try await dialect.parse(body, tenant: tenant)
+        AccessRecord.current?.set(model: request.model)
         // Offline, any model a fixture has is served; online, only configured chat models.
         guard offline != nil || router.serves(request.model) else { throw .modelNotFound(request.model) }
         // A prompt no candidate can take (context window, capabilities) is a 400 now, before
@@ -144,15 +159,20 @@ public final class Gateway: Sendable {
             ex.prompt = p
             if directives.lookup {
                 let found = semantic.lookup(p, threshold: threshold(for: request, directives: directives))
+                let served = found.match.flatMap { exact.lookup($0.key, freshness: freshness) }
+                noteLookup(found, served: served != nil)
                 for g in found.guarded {
-                    Observability.guarded()
-                    logger.debug("semantic candidate blocked by the guard", metadata: ["request_id": "\(requestID)", "similarity": "\(g.similarity)", "reason": "\(g.reason)"])
+                    Observability.guarded(check: g.check)
+                    logger.debug("semantic candidate blocked by the guard", metadata: ["request_id": "\(requestID)", "similarity": .stringConvertible(LogNumber(Double(g.similarity), decimals: 4)), "check": "\(g.check)"])
                 }
-                if let match = found.match, let entry = exact.lookup(match.key, freshness: freshness) {
+                if let match = found.match, let entry = served {
                     var response = await answer(entry, ex)
                     // The index can hold this very request (another node's answer arrived after
                     // the exact lookups): that is an exact hit.
-                    if match.key != ex.key { response.markSemantic(match.similarity) }
+                    if match.key != ex.key {
+                        response.markSemantic(match.similarity)
+                        noteSemanticHit(match, ex, source: "cache")
+                    }
                     return response
                 }
             }
@@ -219,7 +239,7 @@ public final class Gateway: Sendable {
         let cost = Money.cost(answer.usage, model: candidate.model, kind: candidate.provider.kind)
         ex.settle(answer.promptTokens + answer.completionTokens, cost)
         let elapsed = ContinuousClock.now - started
-        Observability.upstream(provider: candidate.provider.name, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+        Observability.upstream(provider: candidate.provider.name, model: candidate.model.name, tenant: ex.tenant, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                                promptTokens: answer.promptTokens, completionTokens: answer.completionTokens, costUSD: cost)
         let bytes = ByteBuffer(bytes: answer.body.jsonBytes)
 
@@ -262,21 +282,37 @@ public final class Gateway: Sendable {
         shared?.wake()
     }
 
-    /// Answers from a fixture (exact, then semantic) or a 503 that says how to record one.
+    /// Answers from a fixture (exact, then semantic) or a 404 `offline_no_fixture` that names
+    /// the tenant, says how near the nearest fixture was, and how to record one. A 404, not a
+    /// 503: the SDKs retry 408, 409, 429 and 5xx, and a missing recording does not appear on
+    /// a retry.
     func serveFixture(_ fixtures: FixtureSet, _ ex: Exchange) async throws(GatewayError) -> GatewayResponse {
         if let entry = fixtures.exact.lookup(ex.key, freshness: FixtureSet.freshness) {
             return await answer(entry, ex)
         }
+        var nearest = ""
         if let prompt = ex.prompt, let semantic = fixtures.semantic {
-            let found = semantic.lookup(prompt, threshold: threshold(for: ex.request, directives: ex.directives))
-            if let match = found.match, let entry = fixtures.exact.lookup(match.key, freshness: FixtureSet.freshness) {
+            let threshold = threshold(for: ex.request, directives: ex.directives)
+            let found = semantic.lookup(prompt, threshold: threshold)
+            let served = found.match.flatMap { fixtures.exact.lookup($0.key, freshness: FixtureSet.freshness) }
+            noteLookup(found, served: served != nil)
+            if let match = found.match, let entry = served {
                 var response = await answer(entry, ex)
                 response.markSemantic(match.similarity)
+                noteSemanticHit(match, ex, source: "fixture")
                 return response
             }
+            if let blocked = found.guarded.max(by: { $0.similarity < $1.similarity }) {
+                nearest = " The nearest fixture (similarity \(String(format: "%.4f", blocked.similarity))) was refused by the look-alike guard (check: \(blocked.check))."
+            } else if let n = found.nearest {
+                nearest = " The nearest fixture has similarity \(String(format: "%.4f", n)), below the threshold \(String(format: "%.2f", threshold))."
+            } else {
+                nearest = " No fixture of this tenant has the same system prompt and model."
+            }
         }
-        throw .unavailable("Offline mode: no fixture answers this request (canonical key \(ex.key)). Record one by running `tollgate serve --record DIR` "
-                           + "against a real provider and sending this request, then start with `--offline --fixtures DIR`.", code: "offline_no_fixture")
+        throw .offlineMiss("Offline mode: no fixture answers this request of tenant `\(ex.tenant)` (canonical key \(ex.key)).\(nearest) "
+                           + "To record one, run `tollgate serve --config FILE --record DIR` against a real provider and send this request, "
+                           + "then start with `tollgate serve --offline --fixtures DIR`.")
     }
 
     /// The similarity threshold: the request's header, else the strictest configured for the
@@ -302,6 +338,7 @@ public final class Gateway: Sendable {
     }
 
     func answer(_ entry: CacheEntry, dialect: any Dialect, request: ChatRequest?, stream: Bool, includeUsage: Bool, tenant: String) async -> GatewayResponse {
+        AccessRecord.current?.setIfAbsent(model: entry.model)
         if stream { return await replay(entry, dialect: dialect, request: request, includeUsage: includeUsage, tenant: tenant) }
         if dialect is ChatCompletionsDialect { return GatewayResponse(headers: hitHeaders(entry, contentType: "application/json"), body: entry.body) }
         guard let completion = try? JSONValue.parse(entry.body.readableBytesView) else {

@@ -32,6 +32,16 @@ public enum UpstreamFailure: Error, Sendable, CustomStringConvertible {
     /// Another 4xx: the client's request is wrong; passed back unchanged (as an OpenAI error).
     case client(status: Int, body: [UInt8])
 
+    /// The provider refused the gateway's own key for it (401/403): the client's request is not
+    /// at fault, so this is the provider failing (a 502 if no other provider answers), and the
+    /// message names the provider and, when it is unset, the key's environment variable.
+    public static func keyRefused(_ provider: ProviderConfig, status: Int, body: [UInt8]) -> UpstreamFailure {
+        if let env = provider.missingKeyEnv() {
+            return .server(status: status, "\(provider.name) refused the call (HTTP \(status)): its api_key_env \(env) is not set in the gateway's environment, so the call went without a key. Set \(env) and restart the gateway")
+        }
+        return .server(status: status, "\(provider.name) rejected the gateway's API key for it (HTTP \(status)): \(String(decoding: body.prefix(200), as: UTF8.self))")
+    }
+
     /// Whether the router should try the next candidate.
     public var allowsFallback: Bool {
         if case .client = self { return false }
@@ -100,9 +110,7 @@ extension ProviderClient {
             let bytes = Secrets.redact((try? await readAll(stream)) ?? [])
             switch status {
             case 401, 403:
-                // The gateway's own key for this provider was refused: the client's request is
-                // not at fault, so this is the provider failing (502 if no other answers).
-                throw .server(status: status, "\(config.name) rejected the gateway's API key for it (HTTP \(status)): \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+                throw .keyRefused(config, status: status, body: bytes)
             case 429:
                 throw .rateLimited(retryAfter: stream.head.headers["retry-after"].flatMap { Int($0) }, "\(config.name) answered 429")
             case 400..<500:

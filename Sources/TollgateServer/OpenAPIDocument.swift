@@ -202,6 +202,11 @@ components:
         all: { type: boolean }
         tenant: { type: string }
         model: { type: string }
+    ReviewMark:
+      type: object
+      properties:
+        mark: { type: string, enum: [wrong, right] }
+        purge: { type: boolean }
   responses:
     Error:
       description: An OpenAI-shaped error.
@@ -392,10 +397,16 @@ paths:
       security: [{}]
       responses:
         "200":
-          description: Prometheus text.
+          description: Prometheus text format 0.0.4; every family has HELP and TYPE lines.
           content:
             text/plain:
               schema: { type: string }
+    head:
+      operationId: metricsHead
+      security: [{}]
+      responses:
+        "200":
+          description: The headers of GET /metrics, no body.
   /openapi.yaml:
     get:
       operationId: openapi
@@ -435,5 +446,76 @@ paths:
         "401": { $ref: "#/components/responses/Error" }
         "403": { $ref: "#/components/responses/Error" }
         "413": { $ref: "#/components/responses/Error" }
+  /admin/timeseries:
+    get:
+      operationId: adminTimeseries
+      parameters:
+        - { name: minutes, in: query, required: false, description: "Only the latest N minutes (1 to observability.timeseries_minutes).", schema: { type: integer, minimum: 1 } }
+      responses:
+        "200":
+          description: Per-minute aggregates (requests, hits by kind, cost, saved, latency and similarity histograms), oldest first.
+          content:
+            application/json:
+              schema: { type: object, required: [window_minutes, series] }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "403": { $ref: "#/components/responses/Error" }
+  /admin/review:
+    get:
+      operationId: adminReview
+      parameters:
+        - { name: tenant, in: query, required: false, schema: { type: string } }
+        - { name: limit, in: query, required: false, schema: { type: integer, minimum: 1 } }
+      responses:
+        "200":
+          description: Recent semantic hits, newest first, with their similarity, verdict, prompts (when kept) and mark.
+          content:
+            application/json:
+              schema: { type: object, required: [items] }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "403": { $ref: "#/components/responses/Error" }
+  /admin/review/export:
+    get:
+      operationId: adminReviewExport
+      responses:
+        "200":
+          description: The marked hits as a labelled `tollgate bench` workload (JSON Lines).
+          content:
+            application/x-ndjson:
+              schema: { type: string }
+        "401": { $ref: "#/components/responses/Error" }
+        "403": { $ref: "#/components/responses/Error" }
+  /admin/review/{id}:
+    post:
+      operationId: adminReviewMark
+      parameters:
+        - { name: id, in: path, required: true, schema: { type: string } }
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/ReviewMark" }
+      responses:
+        "200":
+          description: The marked item and how many entries were purged.
+          content:
+            application/json:
+              schema: { type: object, required: [item, purged] }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "403": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+        "413": { $ref: "#/components/responses/Error" }
+  /console:
+    get:
+      operationId: console
+      security: [{}]
+      responses:
+        "200":
+          description: The console's page (it asks for the admin key and calls the admin routes with it).
+          content:
+            text/html:
+              schema: { type: string }
 """##
 }

@@ -31,10 +31,10 @@ struct BenchRunCommand: AsyncParsableCommand {
     @Flag(help: "Single run with the threshold alone (the look-alike guard off).") var noGuard = false
     @Flag(help: "In a sweep, embed every text in every run (slower; real embedding times everywhere).") var freshEmbeddings = false
     @Option(help: "Answer length of the bench upstream, in tokens (sets the dollars per call).") var answerTokens = 200
-    @Option(help: "With --url: client key (Authorization: Bearer).") var apiKey: String?
-    @Option(help: "With --url: admin key, to purge the gateway's cache before each run.") var adminKey: String?
+    @Option(help: "With --url: client key (Authorization: Bearer); default: $TOLLGATE_API_KEY (keeps it out of the process list).") var apiKey: String?
+    @Option(help: "With --url: admin key, to purge the gateway's cache before each run; default: $TOLLGATE_ADMIN_KEY.") var adminKey: String?
     @Option(help: "Title of the sweep plot.") var title: String?
-    @Option(help: "Log level (stderr).") var logLevel: String?
+    @Option(help: "Log level (stderr).") var logLevel: LogLevelOption?
 
     func validate() throws {
         if threshold != nil && sweep != nil { throw ValidationError("use --threshold or --sweep, not both") }
@@ -43,7 +43,7 @@ struct BenchRunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = bootstrapLogging(logLevel ?? "warning", format: "text")
+        let logger = bootstrapLogging(logLevel ?? .warning, format: .text)
         let cfg: GatewayConfig
         do {
             cfg = try config.map { try ConfigLoader.load(path: $0) } ?? DefaultConfig.config()
@@ -69,6 +69,9 @@ struct BenchRunCommand: AsyncParsableCommand {
         var points: [SweepPoint] = []
         var context: BenchContext
         let configName = config ?? "embedded default"
+        let env = ProcessInfo.processInfo.environment
+        let apiKey = self.apiKey ?? env["TOLLGATE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        let adminKey = self.adminKey ?? env["TOLLGATE_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         if let url {
             for t in thresholds {
                 let run = try await BenchRunner.runHTTP(workload: requests, url: url, threshold: t, apiKey: apiKey, adminKey: adminKey, logger: logger) { n in
@@ -83,7 +86,7 @@ struct BenchRunCommand: AsyncParsableCommand {
         } else {
             let embedder = BenchSession.embedder(config: cfg, logger: logger)
             if cfg.cache.semantic.enabled && embedder == nil {
-                FileHandle.standardError.write(Data("tollgate: warning: no embedder (run `make model`); the bench measures the exact layer only\n".utf8))
+                FileHandle.standardError.write(Data("tollgate: warning: no embedder; the bench measures the exact layer only. \(SemanticSetup.modelHint)\n".utf8))
             }
             let guards = sweep == nil ? [!noGuard] : [true, false]
             let (result, runner) = try await BenchSession.sweep(workload: requests, config: cfg, embedder: embedder, thresholds: thresholds, guards: guards,
@@ -160,7 +163,7 @@ struct BenchUpstreamCommand: AsyncParsableCommand {
     @Option(help: "Answer length in tokens.") var answerTokens = 200
 
     func run() async throws {
-        let logger = bootstrapLogging("warning", format: "text")
+        let logger = bootstrapLogging(.warning, format: .text)
         let requests = try Workload.load(path: workload, model: "gpt-4o-mini")  // answers depend on the messages only
         let upstream = BenchUpstream(workload: requests, answerTokens: answerTokens)
         let host = self.host

@@ -18,7 +18,7 @@ struct MockProviderCommand: AsyncParsableCommand {
     @Option(help: "Cut every stream after N events (the connection closes without [DONE]).") var cutStreamAfter: Int?
     @Option(help: "Answer every call with this status and an error quoting the key it was sent.") var echoKeyWithStatus: Int?
     @Option(help: "Pad every text answer to at least N bytes (for tests of large answers).") var answerBytes = 0
-    @Option(help: "Log level.") var logLevel: String?
+    @Option(help: "Log level.") var logLevel: LogLevelOption?
 
     func validate() throws {
         guard MockProvider.Flavor(rawValue: flavor) != nil else { throw ValidationError("--flavor must be openai or anthropic") }
@@ -31,7 +31,7 @@ struct MockProviderCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = bootstrapLogging(logLevel ?? "warning")
+        let logger = bootstrapLogging(logLevel ?? .warning)
         var options = MockProvider.Options()
         options.flavor = MockProvider.Flavor(rawValue: flavor)!
         options.latencyMs = latencyMs

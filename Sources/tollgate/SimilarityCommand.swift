@@ -21,7 +21,7 @@ struct SimilarityCommand: AsyncParsableCommand {
         do {
             embedder = try MiniLMEmbedder(modelDirectory: URL(fileURLWithPath: dir))
         } catch {
-            FileHandle.standardError.write(Data("tollgate: cannot load the model in \(dir): \(error)\nRun `make model` to fetch it.\n".utf8))
+            FileHandle.standardError.write(Data("tollgate: cannot load the model in \(dir): \(error)\n\(SemanticSetup.modelHint)\n".utf8))
             throw ExitCode(1)
         }
         let cosine = VectorMath.dot(embedder.embed(a), embedder.embed(b))

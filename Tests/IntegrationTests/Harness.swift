@@ -102,17 +102,42 @@ final class TollgateProcess: @unchecked Sendable {
 }
 
 /// Runs `tollgate ARGS` to completion; returns its exit status and what it wrote to stderr.
-func runTollgate(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+/// A process still running after `timeout` is killed (a deadline, so a command that should
+/// have exited fails its test instead of hanging the run).
+func runTollgate(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> (status: Int32, stderr: String) {
+    let r = try runTollgateCapturing(arguments, environment: environment, timeout: timeout)
+    return (r.status, r.stderr)
+}
+
+/// `runTollgate` that also returns stdout.
+func runTollgateCapturing(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: tollgateBinary)
     p.arguments = arguments
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let err = Pipe()
+    let out = Pipe()
     p.standardError = err
-    p.standardOutput = FileHandle.nullDevice
+    p.standardOutput = out
     try p.run()
+    let pid = p.processIdentifier
+    let finished = Atomic<Bool>(false)
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+        if !finished.load(ordering: .acquiring) { Foundation.kill(pid, SIGKILL) }
+    }
+    // Read both pipes at once: a process blocked writing one would never close the other.
+    let outData = Mutex(Data())
+    let done = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        outData.withLock { $0 = data }
+        done.signal()
+    }
     let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    done.wait()
     p.waitUntilExit()
-    return (p.terminationStatus, text)
+    finished.store(true, ordering: .releasing)
+    return (p.terminationStatus, String(decoding: outData.withLock { $0 }, as: UTF8.self), text)
 }
 
 /// Starts a mock provider on a free port.

@@ -59,7 +59,7 @@ struct OfflineIsolationLiveTests {
         let (offline, _) = try await startGateway(config: "providers:\n" + providerYAML("p", port: listener.port), extra: ["--offline", "--fixtures", dir])
         for i in 0..<20 {
             let r = try await post(offline.url + "/v1/chat/completions", chatBody("question \(i)", extra: i % 2 == 0 ? "" : #","stream":true"#))
-            #expect(r.status == 503 && r.json?["error"]?["code"]?.stringValue == "offline_no_fixture")
+            #expect(r.status == 404 && r.json?["error"]?["code"]?.stringValue == "offline_no_fixture")
         }
         #expect(listener.accepted.load(ordering: .relaxed) == before, "offline mode must not connect to any provider")
     }

@@ -46,6 +46,39 @@ struct ProviderKeyLiveTests {
         }
     }
 
+    /// A provider whose `api_key_env` is unset: a warning at start naming the variable, a
+    /// refusal to start with `--strict`, and a 502 naming provider and variable (not the
+    /// upstream's 401, which reads as if the client's own key were wrong).
+    @Test func anUnsetProviderKeyIsNamedAtStartAndInThe502() async throws {
+        unsetenv("TOLLGATE_IT_NEVER_SET_KEY")
+        let mock = try await startMock(["--echo-key-with-status", "401"])
+        defer { withExtendedLifetime(mock) {} }
+        let config = """
+            providers:
+              - name: keyless
+                kind: openai
+                base_url: http://127.0.0.1:\(mock.port)/v1
+                api_key_env: TOLLGATE_IT_NEVER_SET_KEY
+                models:
+                  - { name: gpt-4o-mini, input_usd_per_mtok: 0.15, output_usd_per_mtok: 0.6, context_window: 128000, capabilities: [stream] }
+                  - { name: text-embedding-3-small, input_usd_per_mtok: 0.02, output_usd_per_mtok: 0 }
+
+            """
+        let (gateway, dir) = try await startGateway(config: config)
+        let warning = logLines(gateway).first { $0["level"]?.stringValue == "warning" && $0["msg"]?.stringValue?.contains("TOLLGATE_IT_NEVER_SET_KEY") == true }
+        #expect(warning?["msg"]?.stringValue?.contains("keyless") == true, "no start-up warning naming the variable: \(gateway.log)")
+        for (path, body) in [("/v1/chat/completions", chatBody("who holds the key?")), ("/v1/chat/completions", chatBody("streamed key?", extra: #","stream":true"#)),
+                             ("/v1/embeddings", #"{"model":"text-embedding-3-small","input":"key?"}"#)] {
+            let r = try await post(gateway.url + path, body)
+            #expect(r.status == 502, "\(path): \(r.status) \(r.text)")
+            let message = r.json?["error"]?["message"]?.stringValue ?? ""
+            #expect(message.contains("keyless") && message.contains("TOLLGATE_IT_NEVER_SET_KEY"), "\(path): \(message)")
+        }
+        let strict = try runTollgate(["serve", "--config", dir + "/tollgate.yaml", "--port", "0", "--strict"], timeout: 30)
+        #expect(strict.status == 2, "--strict starts anyway: \(strict.stderr)")
+        #expect(strict.stderr.contains("--strict") && strict.stderr.contains("TOLLGATE_IT_NEVER_SET_KEY"), "\(strict.stderr)")
+    }
+
     @Test func anUpstream4xxPassedBackIsRedactedToo() async throws {
         let (mock, gateway) = try await gateway(echoStatus: 400)
         defer { withExtendedLifetime(mock) {} }

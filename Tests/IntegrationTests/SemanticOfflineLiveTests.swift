@@ -30,6 +30,13 @@ struct SemanticOfflineLiveTests {
         let lookalike = try await post(chat, chatBody("Convert 12 miles to kilometers"))
         #expect(lookalike.cache == "miss", "different numbers never share an answer")
         #expect(lookalike.content?.contains("12 miles") == true)
+        // Above the threshold (cosine 0.98) but refused by the guard's numbers check.
+        #expect(try await post(chat, chatBody("Convert 10.5 miles to kilometers")).cache == "miss")
+        #expect(try await post(chat, chatBody("Convert 10.6 miles to kilometers")).cache == "miss")
+        let metrics = try await get(gateway.url + "/metrics").text
+        let numbers = metrics.split(separator: "\n").first { $0.hasPrefix(#"tollgate_semantic_guarded_total{check="numbers"} "#) }
+        #expect((numbers.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0) >= 1, "the refusal is counted by its check: \(numbers ?? "none")")
+        #expect(metrics.contains(#"tollgate_semantic_guarded_total{check="negation"} 0"#), "every check's series is there from the start")
         // x-tollgate-cache: exact skips the semantic layer.
         #expect(try await post(chat, chatBody("What is the capital city of France?"), headers: [("x-tollgate-cache", "exact")]).cache == "miss")
         // A different system prompt is another namespace.
@@ -99,9 +106,13 @@ struct SemanticOfflineLiveTests {
         let paraphrase = try await post(offline.url + "/v1/chat/completions", chatBody("How should I boil an egg?"))
         #expect(paraphrase.cache == "semantic-hit" && paraphrase.content == answers[0])
         let missing = try await post(offline.url + "/v1/chat/completions", chatBody("What is the tallest tree on Earth?"))
-        #expect(missing.status == 503)
+        #expect(missing.status == 404, "not a 5xx, which the SDKs retry")
+        #expect(missing.headers["x-should-retry"] == "false")
         #expect(missing.json?["error"]?["code"]?.stringValue == "offline_no_fixture")
-        #expect(missing.json?["error"]?["message"]?.stringValue?.contains("--record") == true)
+        let message = missing.json?["error"]?["message"]?.stringValue ?? ""
+        #expect(message.contains("--record") && message.contains("--config FILE"), "\(message)")
+        #expect(message.contains("tenant `default`"), "\(message)")
+        #expect(message.contains("nearest fixture has similarity 0."), "\(message)")
         #expect(try await upstreamCalls(mock) == calls, "offline mode never calls a provider")
     }
 

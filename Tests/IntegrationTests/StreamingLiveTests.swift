@@ -87,10 +87,11 @@ struct StreamingLiveTests {
     }
 
     @Test func clientDisconnectStopsTheUpstream() async throws {
-        let mock = try await startMock(["--chunk-delay-ms", "100"])
+        // Answers padded to 250 words of 1,000 bytes, one event each 100 ms: a 25 s stream, so the
+        // client leaves long before its end even on a loaded machine (the echo alone is ~3 s).
+        let mock = try await startMock(["--chunk-delay-ms", "100", "--answer-bytes", "250000"])
         let (gateway, _) = try await startGateway(config: "providers:\n" + providerYAML("budget", port: mock.port))
-        // ~250 events, 25 s of stream: the client leaves long before its end even on a loaded machine.
-        let long = String(repeating: "word ", count: 200)
+        let long = String(repeating: "word ", count: 20)
         let stream = try await CurlClient.shared.open(UpstreamHTTPRequest(url: gateway.url + "/v1/chat/completions",
             headers: [("Content-Type", "application/json")], body: Array(chatBody(long, extra: #","stream":true"#).utf8)))
         #expect(stream.head.status == 200)

@@ -193,7 +193,9 @@ struct ApproximateIndexTests {
         }
         try await store.write(writes)
         index.waitForTraining()
-        try await Task.sleep(for: .milliseconds(200))  // the rows added after training (256 at a time)
+        // The rows added after training are persisted 256 at a time, in the background: poll, with a deadline.
+        let persisted = ContinuousClock.now + .seconds(30)
+        while try store.count(.assignments) < 2000, ContinuousClock.now < persisted { try await Task.sleep(for: .milliseconds(20)) }
         let before = index.namespaces.withLock { $0[ns]! }.snapshot
         #expect(before.isTrained)
         #expect(try store.count(.centroids) == 1 && store.count(.assignments) >= 2000)
@@ -211,7 +213,9 @@ struct ApproximateIndexTests {
             #expect(restarted.search(namespace: ns, query: vectors[i], k: 1).first?.id == key(i))
         }
         #expect(restarted.search(namespace: ns, query: vectors[7], k: 1).first?.id != key(7))
-        try await Task.sleep(for: .milliseconds(200))
+        // The stale assignment is deleted in the background after the load: poll, with a deadline.
+        let dropped = ContinuousClock.now + .seconds(30)
+        while try store.get(.assignments, key(7)) != nil, ContinuousClock.now < dropped { try await Task.sleep(for: .milliseconds(20)) }
         #expect(try store.get(.assignments, key(7)) == nil, "the stale assignment is gone")
     }
 

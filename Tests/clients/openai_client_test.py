@@ -181,11 +181,30 @@ providers:
             try:
                 offline.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Recite the tax code of Atlantis"}])
             except openai.APIStatusError as e:
-                assert e.status_code == 503 and e.body["code"] == "offline_no_fixture", e.body
+                assert e.status_code == 404 and e.body["code"] == "offline_no_fixture", e.body
             else:
-                raise AssertionError("expected 503 offline_no_fixture")
+                raise AssertionError("expected 404 offline_no_fixture")
 
-        check("the default gateway answers from bundled fixtures (hit, semantic hit, stream, 503)", default_gateway_serves_fixtures)
+        def offline_miss_is_not_retried():
+            # The SDK's default retries (2): a 5xx would be sent 3 times; an offline miss once.
+            retrying = openai.OpenAI(base_url=f"http://127.0.0.1:{default_port}/v1", api_key="unused")
+            stats = lambda: json.load(urllib.request.urlopen(f"http://127.0.0.1:{default_port}/admin/stats"))["total"]
+            before = stats()
+            try:
+                retrying.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "How many moons does Atlantis have?"}])
+            except openai.NotFoundError as e:
+                message = e.body["message"]
+                assert e.body["code"] == "offline_no_fixture", e.body
+                assert "tenant `default`" in message and "--record" in message and "--config" in message, message
+                assert "similarity" in message, message
+            else:
+                raise AssertionError("expected NotFoundError offline_no_fixture")
+            after = stats()
+            assert after["requests"] - before["requests"] == 1, (before, after)
+            assert after["misses"] - before["misses"] == 1, (before, after)
+
+        check("the default gateway answers from bundled fixtures (hit, semantic hit, stream, 404)", default_gateway_serves_fixtures)
+        check("an offline miss is a 404 the SDK sends once (no retries), naming tenant and similarity", offline_miss_is_not_retried)
         default.terminate()
         default.wait(timeout=30)
     finally:

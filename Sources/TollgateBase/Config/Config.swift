@@ -97,8 +97,28 @@ public struct GatewayConfig: Sendable {
     public var routing = Routing()
     public var providers: [ProviderConfig] = []
     public var keys: [KeyConfig] = []
+    public var observability = ObservabilitySettings()
 
     public init() {}
+}
+
+extension GatewayConfig {
+    /// `observability`: the per-minute time series and the semantic review queue (issue 17).
+    public struct ObservabilitySettings: Sendable {
+        /// Minutes of per-minute aggregates kept in LMDB (`timeseries_minutes`).
+        public var timeseriesMinutes = 1440
+        /// Keep both prompts of a semantic hit in the review queue for every tenant (`keep_prompts: true`).
+        public var keepPrompts = false
+        /// ... or only for these tenants (`keep_prompts: [a, b]`).
+        public var keepPromptsTenants: Set<String> = []
+        /// Most semantic hits the review queue keeps (`review_size`); older ones leave the ring.
+        public var reviewSize = 500
+
+        public init() {}
+
+        /// Whether prompt text of `tenant`'s semantic hits may be kept.
+        public func keepsPrompts(tenant: String) -> Bool { keepPrompts || keepPromptsTenants.contains(tenant) }
+    }
 }
 
 /// What a model can do; a request that needs a capability only goes to models that have it.
@@ -124,6 +144,13 @@ public struct ProviderConfig: Sendable {
     public var maxConcurrency: Int?
     /// Share of traffic under `routing.strategy: weighted`.
     public var weight = 1.0
+
+    /// `api_key_env` when that variable is unset or empty in `environment` (calls then go
+    /// without a key); nil when it is set or the provider needs none.
+    public func missingKeyEnv(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        guard let env = apiKeyEnv, environment[env]?.isEmpty ?? true else { return nil }
+        return env
+    }
 
     public init(name: String, kind: Kind, baseURL: String, apiKeyEnv: String? = nil, models: [ModelConfig]) {
         self.name = name

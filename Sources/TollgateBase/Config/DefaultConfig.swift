@@ -1,6 +1,7 @@
 /// The embedded default configuration that `tollgate serve` runs with no `--config`: loopback,
 /// port 8080, data in `.tollgate/`, semantic cache on, offline against the bundled `fixtures/`
-/// (resolved against the working directory). The providers are the public APIs, used only when
+/// (resolved against the working directory); the review queue keeps
+/// prompt text (`observability.keep_prompts`), as everything stays on this machine. The providers are the public APIs, used only when
 /// the gateway is started online (`tollgate serve --config FILE`) or recording.
 public enum DefaultConfig {
     public static let yaml = """
@@ -11,6 +12,7 @@ public enum DefaultConfig {
       semantic: { enabled: true, embedder: minilm, model_dir: .models/all-MiniLM-L6-v2 }
     limits: { max_body_bytes: 4194304 }
     routing: { strategy: cheapest }
+    observability: { timeseries_minutes: 1440, keep_prompts: true }
     providers:
       - name: openai
         kind: openai

@@ -30,6 +30,14 @@ public struct GatewayError: Error, HTTPResponseError, CustomStringConvertible, S
 
     // MARK: The errors the gateway gives
 
+    /// The code of offline mode's answer when no fixture matches (a 404).
+    public static let offlineNoFixture = "offline_no_fixture"
+    /// 404: offline mode has nothing that answers this request. A 404, not a 503: the SDKs
+    /// retry 408, 409, 429 and every 5xx, and a missing recording is not there on a retry.
+    public static func offlineMiss(_ message: String) -> GatewayError {
+        GatewayError(status: .notFound, message: message, type: "invalid_request_error", code: offlineNoFixture)
+    }
+
     /// 400: the request is not valid; `param` names the field.
     public static func invalidRequest(_ message: String, param: String? = nil, code: String? = nil) -> GatewayError {
         GatewayError(status: .badRequest, message: message, type: "invalid_request_error", param: param, code: code)

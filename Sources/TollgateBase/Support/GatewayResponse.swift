@@ -29,6 +29,13 @@ public struct GatewayResponse: Sendable {
         headers[Header.similarity] = String(format: "%.4f", similarity)
     }
 
+    /// Marks an offline miss: a miss of the fixture cache (counted as a miss, never as a hit in
+    /// the hit ratio) that no retry changes (`x-should-retry: false`).
+    public mutating func markOfflineMiss() {
+        headers[Header.cache] = "miss"
+        headers[Header.shouldRetry] = "false"
+    }
+
     /// How the answer was obtained, as sent in `x-tollgate-cache`.
     public var cacheResult: String? { headers[Header.cache] }
 
@@ -41,10 +48,13 @@ public struct GatewayResponse: Sendable {
         public static let similarity = HTTPField.Name("x-tollgate-similarity")!
         public static let requestID = HTTPField.Name("x-request-id")!
         public static let age = HTTPField.Name("age")!
+        /// `false` on an answer no retry can change (the OpenAI and Anthropic SDKs obey it).
+        public static let shouldRetry = HTTPField.Name("x-should-retry")!
     }
 
     /// An OpenAI-shaped error response.
     public static func error(_ e: GatewayError, requestID: String? = nil) -> GatewayResponse {
+        AccessRecord.current?.set(errorCode: e.code ?? e.type)
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retry = e.retryAfter { headers[.retryAfter] = String(retry) }
         if let provider = e.provider { headers[Header.provider] = provider }

@@ -47,7 +47,7 @@ public struct SemanticVerification: Sendable {
         guard g.pass else { return g }
         if let refused = Self.numberOrder(query, cached) { return refused }
         let p = verifier.score(query, cached)
-        if p >= threshold { return .passed }
+        if p >= threshold { return GuardVerdict(pass: true, reason: String(format: "verifier: p = %.3f ≥ %.3f", p, threshold)) }
         return GuardVerdict(pass: false, reason: String(format: "verifier: p = %.3f < %.3f", p, threshold), kind: nil)
     }
 
