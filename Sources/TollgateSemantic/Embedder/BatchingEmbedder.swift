@@ -3,12 +3,15 @@ import TollgateBase
 
 /// The local model behind a queue: embeddings that concurrent requests need at the same moment
 /// run as one forward pass (`MiniLMEmbedder.embed(batch:)`: one `sgemm` per layer over all their
-/// tokens), on the embedder's own threads — never on Swift's cooperative pool, so a burst of
-/// embedding work cannot hold the threads that answer exact hits.
+/// tokens), on the embedder's own threads, so a burst of embedding work cannot hold the
+/// cooperative pool's threads that answer exact hits. The one exception is a lone prompt: when
+/// no pass is running and none is waiting, it runs at once on its caller's thread (no hand-off
+/// to pay; one pool thread for one pass, while the others stay free).
 ///
-/// A worker takes up to `maxBatch` waiting sequences (at most `batchTokenCapacity` tokens), after
-/// waiting at most `maxWait` from the oldest one's arrival for others to join; under load the
-/// queue fills while a pass runs, so batches form without any wait. FIFO: a large
+/// A worker takes up to `maxBatch` waiting sequences (at most `batchTokenCapacity` tokens). While
+/// another pass is running it first waits at most `maxWait` from the oldest one's arrival for
+/// others to join; with every worker idle it starts at once (nothing else is coming sooner), so a
+/// lone request pays no wait. Under load the queue fills while passes run, so batches form anyway. FIFO: a large
 /// `/v1/embeddings` request submits its inputs a chunk at a time and other requests' prompts
 /// interleave with its chunks.
 public final class BatchingEmbedder: Embedder, @unchecked Sendable {
@@ -32,6 +35,8 @@ public final class BatchingEmbedder: Embedder, @unchecked Sendable {
     private var stopping = false
     /// Forward passes run and sequences embedded (tests and benchmarks read them).
     private var passes = 0, embedded = 0
+    /// Workers inside a forward pass now.
+    private var running = 0
 
     /// - Parameters:
     ///   - workers: threads running forward passes (default: one per core).
@@ -57,12 +62,31 @@ public final class BatchingEmbedder: Embedder, @unchecked Sendable {
 
     /// The embedding of one tokenized sequence (`model.tokenize`).
     public func embed(tokenIDs ids: [Int32]) async -> [Float] {
-        await withCheckedContinuation { c in
+        if let vector = embedInlineIfIdle(ids) { return vector }
+        return await withCheckedContinuation { c in
             condition.lock()
             queue.append(Pending(ids: ids, arrived: .now, done: c))
             condition.signal()
             condition.unlock()
         }
+    }
+
+    /// Runs a lone prompt on the caller's thread when no pass is running or waiting; nil otherwise.
+    private func embedInlineIfIdle(_ ids: [Int32]) -> [Float]? {
+        condition.lock()
+        guard running == 0, head == queue.count, !stopping else {
+            condition.unlock()
+            return nil
+        }
+        running += 1
+        passes += 1
+        embedded += 1
+        condition.unlock()
+        let vector = model.embed(batch: [ids])[0]
+        condition.lock()
+        running -= 1
+        condition.unlock()
+        return vector
     }
 
     /// Several sequences, in order; they join the queue together (one chunk of a large request).
@@ -93,6 +117,9 @@ public final class BatchingEmbedder: Embedder, @unchecked Sendable {
     private func work() {
         while let batch = nextBatch() {
             let vectors = model.embed(batch: batch.map(\.ids))
+            condition.lock()
+            running -= 1
+            condition.unlock()
             for (p, v) in zip(batch, vectors) { p.done.resume(returning: v) }
         }
     }
@@ -107,7 +134,7 @@ public final class BatchingEmbedder: Embedder, @unchecked Sendable {
             let deadline = queue[head].arrived + maxWait
             // Give others a moment to join — only as long as the oldest may wait, and never
             // when a full batch is already there.
-            while queue.count - head < maxBatch, ContinuousClock.now < deadline, !stopping {
+            while running > 0, queue.count - head < maxBatch, ContinuousClock.now < deadline, !stopping {
                 _ = condition.wait(until: Date(timeIntervalSinceNow: max(0, Self.seconds(deadline - ContinuousClock.now))))
             }
             if head == queue.count { continue }  // another worker took them meanwhile
@@ -124,6 +151,7 @@ public final class BatchingEmbedder: Embedder, @unchecked Sendable {
             if head == queue.count { queue.removeAll(keepingCapacity: true); head = 0 }
             passes += 1
             embedded += batch.count
+            running += 1
             return batch
         }
     }
