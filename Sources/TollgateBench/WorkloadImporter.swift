@@ -15,6 +15,8 @@ import TollgateFixtures
 /// classes in which each class keeps its members in data order (the first member is the one the
 /// cache learns from). `limit` keeps whole groups — components over all pairs, so a look-alike
 /// negative always comes with the question it resembles — chosen in seeded random order.
+/// `skip` first sets aside the groups that `limit: skip` with the same seed would choose, so
+/// `skip: N, limit: M` is disjoint from `limit: N` (no text, no pair in common).
 public enum WorkloadImporter {
     /// The data sets the importer reads.
     public enum Format: String, Sendable, CaseIterable {
@@ -89,7 +91,7 @@ public enum WorkloadImporter {
     }
 
     /// The workload of `pairs` (see `WorkloadImporter`); the same seed gives the same workload.
-    public static func build(pairs all: [Pair], split: Split, seed: UInt64, limit: Int? = nil) -> (items: [Item], summary: Summary) {
+    public static func build(pairs all: [Pair], split: Split, seed: UInt64, limit: Int? = nil, skip: Int? = nil) -> (items: [Item], summary: Summary) {
         let pairs = all.enumerated().filter { i, _ in split == .all || (i % 2 == 0) == (split == .even) }.map(\.element)
         var ids: [String: Int] = [:]
         var texts: [String] = []
@@ -122,13 +124,23 @@ public enum WorkloadImporter {
             members[g, default: []].append(n)
         }
         rng.shuffle(&groupOrder)
-        var chosen: [Int] = []
-        for g in groupOrder {
-            let size = members[g]!.count
-            if let limit, chosen.count + size > limit { continue }
-            chosen += members[g]!
-            if let limit, chosen.count >= limit { break }
+        // The groups `limit` would take from `order`, in the same greedy way for `skip` and `limit`.
+        func take(_ order: [Int], limit: Int?) -> [Int] {
+            var taken: [Int] = [], count = 0
+            for g in order {
+                let size = members[g]!.count
+                if let limit, count + size > limit { continue }
+                taken.append(g)
+                count += size
+                if let limit, count >= limit { break }
+            }
+            return taken
         }
+        if let skip {
+            let skipped = Set(take(groupOrder, limit: skip))
+            groupOrder.removeAll { skipped.contains($0) }
+        }
+        var chosen = take(groupOrder, limit: limit).flatMap { members[$0]! }
         chosen.sort()  // data order inside each class
         // Interleave: one slot per request, each slot names a class; slots are shuffled and each
         // takes that class's next member, so a class keeps its order and classes mix at random.

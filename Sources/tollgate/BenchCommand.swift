@@ -130,12 +130,15 @@ struct BenchImportCommand: AsyncParsableCommand {
     @Option(help: "Rows to use by index: even, odd or all.") var split = "all"
     @Option(help: "Seed of the shuffle (the same seed gives the same workload).") var seed: UInt64 = 1
     @Option(help: "At most N requests (whole groups of related questions, chosen at random).") var limit: Int?
+    @Option(help: "Leave out the groups that --limit N (same seed and split) would choose: --skip N --limit M shares no question with --limit N.")
+    var skip: Int?
     @Argument(help: "Input data file.") var input: String
     @Argument(help: "Output workload (JSON Lines).") var output: String
 
     func run() async throws {
         guard let f = WorkloadImporter.Format(rawValue: format) else { throw ValidationError("--format: expected qqp, paws or gptcache") }
         guard let s = WorkloadImporter.Split(rawValue: split) else { throw ValidationError("--split: expected even, odd or all") }
+        if let skip, skip < 0 { throw ValidationError("--skip: expected a count of requests, 0 or more") }
         let pairs: [WorkloadImporter.Pair]
         do {
             pairs = try WorkloadImporter.readPairs(format: f, path: input)
@@ -143,7 +146,7 @@ struct BenchImportCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("tollgate: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let (items, summary) = WorkloadImporter.build(pairs: pairs, split: s, seed: seed, limit: limit)
+        let (items, summary) = WorkloadImporter.build(pairs: pairs, split: s, seed: seed, limit: limit, skip: skip)
         try WorkloadImporter.jsonLines(items).write(toFile: output, atomically: true, encoding: .utf8)
         say("\(output): \(summary.requests) requests from \(summary.pairs) pairs (\(summary.paraphrasePairs) paraphrase pairs); "
             + "\(summary.classes) classes, \(summary.sharedClasses) with two members or more; at most \(summary.achievable) achievable hits")

@@ -119,6 +119,27 @@ import TollgateCore
         for i in 0..<200 { #expect(texts.contains("a\(i)") == texts.contains("b\(i)")) }
     }
 
+    @Test func importerSkipLeavesOutExactlyTheGroupsOfTheSameLimit() {
+        // Groups of 2 and 3 texts (a third text joins every fifth pair), so the greedy limit skips some.
+        var many: [WorkloadImporter.Pair] = []
+        for i in 0..<200 {
+            many.append(.init(a: "a\(i)", b: "b\(i)", label: i % 3 == 0 ? 0 : 1))
+            if i % 5 == 0 { many.append(.init(a: "b\(i)", b: "c\(i)", label: 1)) }
+        }
+        func texts(limit: Int? = nil, skip: Int? = nil) -> Set<String> {
+            Set(WorkloadImporter.build(pairs: many, split: .all, seed: 7, limit: limit, skip: skip).items.map(\.prompt))
+        }
+        let first = texts(limit: 101), next = texts(limit: 101, skip: 101), rest = texts(skip: 101), all = texts()
+        #expect(!first.isEmpty && !next.isEmpty && first.count <= 101 && next.count <= 101)
+        #expect(first.isDisjoint(with: next) && first.isDisjoint(with: rest))
+        #expect(next.isSubset(of: rest) && first.union(rest) == all)
+        for i in 0..<200 {  // whole groups on both sides
+            #expect(next.contains("a\(i)") == next.contains("b\(i)") && rest.contains("a\(i)") == rest.contains("b\(i)"))
+            if i % 5 == 0 { #expect(rest.contains("b\(i)") == rest.contains("c\(i)")) }
+        }
+        #expect(texts(limit: 101, skip: 0) == first)
+    }
+
     @Test func upstreamAnswersByClassAndTheBenchReadsItBack() {
         let w = [BenchRequest(body: Workload.requestBody(prompt: "hello", model: "m"), classID: "c3", line: 5, text: "hello")]
         let up = BenchUpstream(workload: w, answerTokens: 50)
