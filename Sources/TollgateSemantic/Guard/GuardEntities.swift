@@ -59,7 +59,7 @@ struct GuardEntityOrder: Sendable, Hashable {
     let between: Set<String>
 
     /// The other prompt has the same two names the other way round, with much the same words
-    /// between them: "Why do Poles dislike Russians?" vs "Why do Russians dislike Poles?". (When
+    /// between them: "Why do cats dislike dogs?" vs "Why do dogs dislike cats?". (When
     /// the words between differ, a clause moved instead: "In 1990, A …" vs "A … in 1990".)
     func isSwap(of o: GuardEntityOrder) -> Bool {
         guard first == o.second, second == o.first, !symmetric, !o.symmetric else { return false }
