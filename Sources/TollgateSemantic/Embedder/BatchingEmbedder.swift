@@ -19,6 +19,8 @@ public final class BatchingEmbedder: Embedder, @unchecked Sendable {
     public let model: MiniLMEmbedder
     public let maxBatch: Int
     public let maxWait: Duration
+    /// Whether a lone prompt may run on its caller's thread when the embedder is idle.
+    public let inlineWhenIdle: Bool
     public var dimension: Int { model.dimension }
     public var name: String { model.name }
 
@@ -42,12 +44,14 @@ public final class BatchingEmbedder: Embedder, @unchecked Sendable {
     ///   - workers: threads running forward passes (default: one per core).
     ///   - maxBatch: the most sequences in one pass.
     ///   - maxWait: how long the oldest waiting sequence may wait for others to join its batch.
+    ///   - inlineWhenIdle: run a lone prompt on its caller's thread when nothing is running or waiting.
     public init(model: MiniLMEmbedder, workers: Int = ProcessInfo.processInfo.activeProcessorCount, maxBatch: Int = 32,
-                maxWait: Duration = .milliseconds(1)) {
+                maxWait: Duration = .milliseconds(1), inlineWhenIdle: Bool = true) {
         precondition(workers >= 1 && maxBatch >= 1)
         self.model = model
         self.maxBatch = maxBatch
         self.maxWait = maxWait
+        self.inlineWhenIdle = inlineWhenIdle
         for i in 0..<workers {
             let thread = Thread { [self] in work() }
             thread.name = "tollgate.embed.\(i)"
@@ -62,8 +66,13 @@ public final class BatchingEmbedder: Embedder, @unchecked Sendable {
 
     /// The embedding of one tokenized sequence (`model.tokenize`).
     public func embed(tokenIDs ids: [Int32]) async -> [Float] {
-        if let vector = embedInlineIfIdle(ids) { return vector }
-        return await withCheckedContinuation { c in
+        if inlineWhenIdle, let vector = embedInlineIfIdle(ids) { return vector }
+        return await queued(ids)
+    }
+
+    /// Joins the queue; a worker runs it.
+    private func queued(_ ids: [Int32]) async -> [Float] {
+        await withCheckedContinuation { c in
             condition.lock()
             queue.append(Pending(ids: ids, arrived: .now, done: c))
             condition.signal()
@@ -89,10 +98,11 @@ public final class BatchingEmbedder: Embedder, @unchecked Sendable {
         return vector
     }
 
-    /// Several sequences, in order; they join the queue together (one chunk of a large request).
+    /// Several sequences, in order; they join the queue together (one chunk of a large request),
+    /// never inline: a batch is the workers' job.
     public func embed(batch sequences: [[Int32]]) async -> [[Float]] {
         await withTaskGroup(of: (Int, [Float]).self) { group in
-            for (i, ids) in sequences.enumerated() { group.addTask { (i, await self.embed(tokenIDs: ids)) } }
+            for (i, ids) in sequences.enumerated() { group.addTask { (i, await self.queued(ids)) } }
             var out = [[Float]](repeating: [], count: sequences.count)
             for await (i, v) in group { out[i] = v }
             return out

@@ -48,7 +48,8 @@ struct BatchedEmbeddingTests {
     @Test func concurrentCallersShareForwardPasses() async throws {
         let model = try EmbedderTestSupport.embedder()
         // One worker and a generous window, so that the test does not depend on the machine's speed.
-        let batching = BatchingEmbedder(model: model, workers: 1, maxBatch: 64, maxWait: .milliseconds(200))
+        // (Not inline: with the test runner's other suites on the pool, callers may not overlap at all.)
+        let batching = BatchingEmbedder(model: model, workers: 1, maxBatch: 64, maxWait: .milliseconds(200), inlineWhenIdle: false)
         defer { batching.shutdown() }
         let texts = Self.texts(24, seed: 11)
         let results = await withTaskGroup(of: (Int, [Float]).self) { group in
@@ -64,5 +65,19 @@ struct BatchedEmbeddingTests {
         let counts = batching.counts
         #expect(counts.sequences == texts.count)
         #expect(counts.passes < texts.count / 2, "24 concurrent callers ran in \(counts.passes) passes")
+    }
+
+    @Test func aBatchCallGoesToTheWorkersAndALoneCallRunsInline() async throws {
+        let model = try EmbedderTestSupport.embedder()
+        let batching = BatchingEmbedder(model: model, workers: 1, maxBatch: 64, maxWait: .milliseconds(200))
+        defer { batching.shutdown() }
+        let texts = Self.texts(20, seed: 5)
+        let vectors = await batching.embed(batch: texts.map { model.tokenize($0) })
+        #expect(vectors.count == 20 && vectors.allSatisfy { $0.count == model.dimension })
+        #expect(batching.counts.passes < 10, "one request's 20 inputs share passes: \(batching.counts.passes)")
+        let before = batching.counts.passes
+        let lone = await batching.embed("How do I reverse a list in Python?")
+        #expect((zip(lone, model.embed("How do I reverse a list in Python?")).map { abs($0 - $1) }.max() ?? 1) < 1e-4)
+        #expect(batching.counts.passes == before + 1)
     }
 }
