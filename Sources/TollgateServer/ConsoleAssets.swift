@@ -50,8 +50,10 @@ enum ConsoleAssets {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
-    static func addRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/console") { _, _ -> Response in response("index.html") }
-        router.get("/console/{file}") { _, context -> Response in response(context.parameters.get("file") ?? "") }
+    /// Registers `GET /console` and `GET /console/{file}` through `on` (the server's route table,
+    /// so that another method on them is a 405 with `Allow`).
+    static func addRoutes(_ on: (HTTPRequest.Method, String, @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) -> Void) {
+        on(.get, "/console") { _, _ -> Response in response("index.html") }
+        on(.get, "/console/{file}") { _, context -> Response in response(context.parameters.get("file") ?? "") }
     }
 }

@@ -88,7 +88,7 @@ public enum GatewayServer {
             let body = try await readBody(request, limit: maxBody)
             return Response(await gateway.adminReviewMark(id: context.parameters.get("id") ?? "", body: body, headers: request.headers))
         }
-        ConsoleAssets.addRoutes(to: router)
+        ConsoleAssets.addRoutes(on)
         if metrics != nil {
             let exposition: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
                 gateway.refreshCacheMetrics()

@@ -16,7 +16,7 @@ struct MethodNotAllowedLiveTests {
         let mock = try await startMock()
         let (gateway, _) = try await startGateway(config: "providers:\n" + providerYAML("mock", port: mock.port))
         let openAI: [(String, String, String)] = [
-            ("GET", "/v1/chat/completions", "POST"), ("DELETE", "/v1/models", "GET"), ("POST", "/healthz", "GET"),
+            ("GET", "/v1/chat/completions", "POST"), ("TRACE", "/console", "GET"), ("POST", "/console/console.js", "GET"), ("DELETE", "/v1/models", "GET"), ("POST", "/healthz", "GET"),
             ("PUT", "/v1/embeddings", "POST"), ("DELETE", "/v1/responses/resp_123", "GET"), ("PATCH", "/v1/models/gpt-4o-mini", "GET"),
             ("GET", "/admin/cache/purge", "POST"), ("POST", "//healthz", "GET"),
         ]
