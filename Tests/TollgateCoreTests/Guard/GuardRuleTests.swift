@@ -48,7 +48,7 @@ struct GuardRuleTests {
     @Test func rolePairsAreBounded() {
         let long = (1...200).map { "word\($0) by" }.joined(separator: " ")
         #expect(g.features(of: long).roles.count <= 64 * 6)
-        #expect(g.features(of: "Is everything connected to everything?").roles.isEmpty, "a word twice has no single role")
+        #expect(g.features(of: "Does everything depend on everything?").roles.isEmpty, "a word twice has no single role")
     }
 
     // MARK: The same last name with another first name
@@ -101,7 +101,7 @@ struct GuardRuleTests {
     }
 
     @Test func aBoundIsNotTheNumber() {
-        #expect(kind("What are the problems of having more than one child?", "What are the problems of having one child?") == .numbers)
+        #expect(kind("What are the downsides of raising more than one child?", "What are the downsides of raising one child?") == .numbers)
         #expect(kind("Is it safe to sleep less than 6 hours?", "Is it safe to sleep 6 hours?") == .numbers)
         #expect(kind("Can I carry more than $500 in cash?", "Can I carry less than $500 in cash?") == .numbers)
         #expect(passes("What if I have more than one child?", "What happens if I have more than one kid?"))
