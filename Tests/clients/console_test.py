@@ -9,15 +9,14 @@ Playwright's own browsers are never downloaded.
 """
 import json
 import os
-import re
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 
 from playwright.sync_api import sync_playwright
+
+from openai_client_test import start  # noqa: E402 - shared harness
 
 BIN = os.environ.get("TOLLGATE_BIN", ".build/debug/tollgate")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -25,21 +24,6 @@ MODEL_DIR = os.path.abspath(os.environ.get("TOLLGATE_MODEL_DIR", ".models/all-Mi
 ADMIN_KEY = "console-admin-key"
 USER_KEY = "console-user-key"
 results = {"passed": 0, "failed": 0}
-
-
-def start(args, env=None):
-    """Starts a tollgate process and returns (process, port) once it says it listens."""
-    proc = subprocess.Popen([BIN, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        m = re.search(r"listening on http://[\d.]+:(\d+)", line)
-        if m:
-            return proc, int(m.group(1))
-    proc.kill()
-    raise RuntimeError(f"{args[0]} did not start")
 
 
 def call(url, body=None, key=None):
