@@ -74,8 +74,8 @@ fuzz:
 bench-http: apt-deps
 	bash benchmarks/http/run.sh
 
-## verifier-train: the pair verifier (issue 15) — generate the template pairs, fine-tune MiniLM-L6 as a
-## cross-encoder on ONE thread (~40 min), export models/verifier/pair-verifier.safetensors (fp16, committed:
+## verifier-train: the pair verifier (issue 15) — generate the template pairs, fine-tune v1 (itself MiniLM-L6
+## fine-tuned as a cross-encoder) further on ONE thread (fixed step count), export models/verifier/pair-verifier.safetensors (fp16, committed:
 ## a fresh machine needs only `make model` for the shared word embeddings), then the Swift test's reference.
 ## Its own venv (.venv-train) with pinned torch, safetensors, tokenizers. See training/verifier/RESULTS.md.
 VENV_TRAIN    ?= .venv-train
@@ -88,11 +88,19 @@ verifier-venv:
 	@$(TRAIN_PY) -c "import torch, safetensors, tokenizers, numpy" 2>/dev/null || $(TRAIN_PY) -m pip install -q --disable-pip-version-check \
 	  torch==2.15.0 safetensors==0.8.0 tokenizers==0.23.3 numpy==2.4.6
 
+## v2 continues from v1's weights (the file of commit VERIFIER_V1_COMMIT, recipe in RESULTS.md "v1").
+VERIFIER_V1_COMMIT := 4e242e7e51b1e9c3862f4817eed8547516ec4058
+VERIFIER_V2_ARGS   ?= --recipe v2 --init-verifier $(abspath $(VERIFIER_DATA))/v1.safetensors \
+  --lr 5e-5 --head-lr 5e-4 --warmup 30 --steps 700 --paws-repeat 4 --v1-gen-frac 0.1 --balance \
+  --boost arith:3,units:3,roles:2,asym:2 --eval-every 175
+
 verifier-data:
 	python3 training/verifier/generate_pairs.py $(VERIFIER_DATA)
+	python3 training/verifier/generate_v2.py $(VERIFIER_DATA)
+	git show $(VERIFIER_V1_COMMIT):models/verifier/pair-verifier.safetensors > $(VERIFIER_DATA)/v1.safetensors
 
 verifier-train: model verifier-venv verifier-data
-	cd training/verifier && OMP_NUM_THREADS=1 $(TRAIN_PY) train.py $(TRAIN_ARGS) --gen-dir $(abspath $(VERIFIER_DATA)) --out $(CURDIR)/models/verifier
+	cd training/verifier && OMP_NUM_THREADS=1 $(TRAIN_PY) train.py $(TRAIN_ARGS) $(VERIFIER_V2_ARGS) --gen-dir $(abspath $(VERIFIER_DATA)) --out $(CURDIR)/models/verifier
 	$(MAKE) verifier-reference
 
 verifier-reference: model verifier-venv

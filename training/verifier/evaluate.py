@@ -110,6 +110,9 @@ def main():
         splits = load_splits(Path(args.gen_dir), SEED)
         results["sets"] = [report("tune (PAWS dev 15% + GPTCache 15%)", predict(ver, enc, splits["tune"]), splits["tune"]),
                            report("tune PAWS only", predict(ver, enc, splits["tune_paws"]), splits["tune_paws"]),
+                           report("tune PAWS, not inferable from train pairs", predict(ver, enc, splits["tune_paws_clean"]),
+                                  splits["tune_paws_clean"]),
+                           report("tune GPTCache only", predict(ver, enc, splits["tune_gptcache"]), splits["tune_gptcache"]),
                            report("held-out generated", predict(ver, enc, splits["gen_eval"]), splits["gen_eval"])]
         fam = {}
         ge = splits["gen_eval"]
@@ -133,9 +136,14 @@ def main():
 
     rows = read_qqp(parity)
     rows = random.Random(SEED).sample(rows, min(args.qqp_sample, len(rows)))
-    ea = embed(base, enc, [r[0] for r in rows])
-    eb = embed(base, enc, [r[1] for r in rows])
-    cos = (ea * eb).sum(1)
+    cache = Path(f"/tmp/verifier-qqp-cos-{parity}-{len(rows)}.npy")  # MiniLM cosines do not depend on the verifier
+    if cache.exists():
+        cos = np.load(cache)
+    else:
+        ea = embed(base, enc, [r[0] for r in rows])
+        eb = embed(base, enc, [r[1] for r in rows])
+        cos = (ea * eb).sum(1)
+        np.save(cache, cos)
     logits = np.full(len(rows), -20.0, dtype=np.float32)
     gi = np.nonzero(cos >= min(args.gate, 0.80))[0]
     logits[gi] = predict(ver, enc, [rows[i] for i in gi])

@@ -1,6 +1,7 @@
 """Trains the pair verifier on one CPU thread and exports it as fp16 safetensors.
 
-    python train.py --model-dir .models/all-MiniLM-L6-v2 --gen-dir .verifier-data --out models/verifier
+    python train.py --model-dir .models/all-MiniLM-L6-v2 --gen-dir .verifier-data --out models/verifier [--recipe v2 --init-verifier v1.safetensors …]
+v2 (the Makefile recipe): starts from v1's exported weights, PAWS dev-train repeated, gen_train_v2.jsonl (generate_v2.py).
 Steps: generate_pairs.py output + data.py recipe → fine-tune MiniLM-L6 as a cross-encoder (word embeddings
 frozen: the file does not ship them; Swift takes them from the embedder's model.safetensors) for a fixed
 time/step budget → evaluate on the tune split and the held-out generated set → write
@@ -21,7 +22,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from data import SEED, load_splits  # noqa: E402
-from model import PairEncoder, PairVerifier, collate, export_names, load_minilm  # noqa: E402
+from model import PairEncoder, PairVerifier, collate, export_names, load_minilm, load_verifier  # noqa: E402
 
 
 def auc(scores, labels) -> float:
@@ -79,6 +80,18 @@ def main():
     ap.add_argument("--steps", type=int, default=0, help="0 = as many as --minutes allows (measured)")
     ap.add_argument("--minutes", type=float, default=38.0, help="training time budget")
     ap.add_argument("--measure", action="store_true", help="time 10 steps and stop")
+    ap.add_argument("--warmup", type=int, default=50)
+    ap.add_argument("--recipe", choices=["v1", "v2"], default="v1",
+                    help="v2: PAWS dev-train repeated, gen_train_v2.jsonl (generate_v2.py), part of v1's gen_train")
+    ap.add_argument("--init-verifier", help="start from this exported verifier (fp16 file) instead of MiniLM")
+    ap.add_argument("--paws-repeat", type=int, default=2, help="v2: copies of PAWS dev-train per pass")
+    ap.add_argument("--v1-gen-frac", type=float, default=0.25, help="v2: share of v1's gen_train kept")
+    ap.add_argument("--flip", type=float, default=0.5, help="v2: probability of presenting a pair as (b, a)")
+    ap.add_argument("--drop", default="", help="v2: comma-separated sources of gen_train_v2 to leave out (e.g. paws-swap)")
+    ap.add_argument("--boost", default="", help="v2: family:copies,… — extra copies of gen_train_v2 families")
+    ap.add_argument("--balance", action="store_true", help="weight the loss so both labels weigh the same in total")
+    ap.add_argument("--eval-every", type=int, default=0, help="tune-split figures every N steps (logged)")
+    ap.add_argument("--eval-only-tune", action="store_true", help="skip the held-out generated set at the end")
     args = ap.parse_args()
 
     torch.set_num_threads(1)
@@ -90,10 +103,27 @@ def main():
     enc = PairEncoder(str(model_dir / "tokenizer.json"), args.max_len)
     splits = load_splits(Path(args.gen_dir), args.seed)
     train = splits["train"]
-    print({k: len(v) for k, v in splits.items()})
+    if args.recipe == "v2":
+        from data import gptcache_pairs, read_generated
+        import json as _json
+
+        parts = splits["paws_train"] * args.paws_repeat + splits["gptcache_train"]
+        v1gen = splits["gen_train"]
+        keep = random.Random(args.seed + 1).sample(range(len(v1gen)), int(len(v1gen) * args.v1_gen_frac))
+        parts += [v1gen[i] for i in sorted(keep)]
+        drop = {"gen-" + d for d in args.drop.split(",") if d}
+        v2 = [p for p in read_generated(Path(args.gen_dir) / "gen_train_v2.jsonl") if p[3] not in drop]
+        boost = {"gen-gen-" + k: int(n) for k, n in (x.split(":") for x in args.boost.split(",") if x)}
+        parts += [p for p in v2 for _ in range(boost.get(p[3], 1))]
+        train = parts
+    print({k: len(v) for k, v in splits.items()}, "training pairs", len(train),
+          "positive", sum(p[2] for p in train))
 
     model = PairVerifier()
     load_minilm(model, str(model_dir / "model.safetensors"))
+    if args.init_verifier:
+        load_verifier(model, str(model_dir / "model.safetensors"), args.init_verifier)
+        print("initialised from", args.init_verifier)
     model.word.weight.requires_grad_(False)
     head = [p for n, p in model.named_parameters() if n.startswith("head_")]
     body = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head_")]
@@ -110,7 +140,10 @@ def main():
     ])
 
     feats = [enc.pair(a, b) for a, b, *_ in train]
+    feats_flip = [enc.pair(b, a) for a, b, *_ in train] if args.recipe == "v2" and args.flip > 0 else None
     labels = torch.tensor([p[2] for p in train], dtype=torch.float32)
+    npos = float(labels.sum())
+    pos_weight = torch.tensor((len(train) - npos) / npos if args.balance else 1.0)
     rng = random.Random(args.seed)
 
     def batches():
@@ -130,8 +163,12 @@ def main():
 
     def step():
         b = next(it)
-        ids, types, mask = collate([feats[i] for i in b])
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(model(ids, types, mask), labels[b])
+        if feats_flip is not None:
+            ids, types, mask = collate([feats_flip[i] if rng.random() < args.flip else feats[i] for i in b])
+        else:
+            ids, types, mask = collate([feats[i] for i in b])
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(model(ids, types, mask), labels[b],
+                                                                    pos_weight=pos_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -151,7 +188,7 @@ def main():
     # sized from one measurement would overrun when other jobs take the CPU). The log records the steps.
     total = args.steps or 10**9
     budget_s = args.minutes * 60
-    warmup = 50
+    warmup = args.warmup
     base = [g["lr"] for g in opt.param_groups]
     print(f"training for {'%d steps' % total if args.steps else '%.0f min' % args.minutes}, {len(train)} pairs")
     log, t0, ema, s = [], time.time(), None, 10
@@ -164,6 +201,13 @@ def main():
             g["lr"] = lr * f
         loss = step()
         ema = loss if ema is None else 0.98 * ema + 0.02 * loss
+        if args.eval_every and s % args.eval_every == 0 and s > 10:
+            te = time.time()
+            r = report(f"step {s} tune PAWS only", predict(model, enc, splits["tune_paws"]), splits["tune_paws"])
+            r2 = report(f"step {s} tune GPTCache only", predict(model, enc, splits["tune_gptcache"]), splits["tune_gptcache"])
+            log.append({"step": s, "tune_paws": r, "tune_gptcache": r2})
+            model.train()
+            t0 += time.time() - te  # evaluation time is not training time
         if s % 50 == 0:
             el = time.time() - t0
             print(f"step {s} loss {ema:.4f} {el / 60:.1f} min lr×{f:.3f}", flush=True)
@@ -187,7 +231,8 @@ def main():
 
     results = [report("tune (PAWS dev 15% + GPTCache 15%)", predict(model, enc, splits["tune"]), splits["tune"]),
                report("tune PAWS only", predict(model, enc, splits["tune_paws"]), splits["tune_paws"]),
-               report("held-out generated", predict(model, enc, splits["gen_eval"]), splits["gen_eval"])]
+               ] + ([] if args.eval_only_tune else
+                    [report("held-out generated", predict(model, enc, splits["gen_eval"]), splits["gen_eval"])])
     iss = splits["issue"]
     pi = 1 / (1 + np.exp(-predict(model, enc, iss)))
     issue = [{"a": a, "b": b, "label": l, "p": float(p)} for (a, b, l, _), p in zip(iss, pi)]
