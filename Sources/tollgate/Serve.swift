@@ -101,8 +101,8 @@ struct Serve: AsyncParsableCommand {
         }
         var recorder: FixtureRecorder?
         if let record {
-            recorder = try FixtureRecorder(directory: record)
-            logger.info("recording upstream exchanges to \(recorder!.path)")
+            recorder = try FixtureRecorder(directory: record, logger: logger)
+            logger.info("recording upstream exchanges to \(recorder!.path) (created at the first one)")
         }
         var shared: SharedTier?
         if let s = cfg.cache.shared, !isOffline {
