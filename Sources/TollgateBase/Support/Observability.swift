@@ -122,7 +122,7 @@ public enum Observability {
 
     /// `tollgate_requests_total{route,status,cache}` and `tollgate_request_duration_seconds{route,cache}`.
     package static func request(route: String, status: Int, cache: String?, duration: Duration) {
-        let key = RequestKey(route: knownRoutes.contains(route) || route.hasSuffix("{id}") ? route : "other", status: status, cache: cache ?? "none")
+        let key = RequestKey(route: knownRoutes.contains(route) || route.hasSuffix("{id}") || route == "-" ? route : "other", status: status, cache: cache ?? "none")
         requestCounter(key).increment()
         let histogram = durations.withLock { all in
             if let h = all[[key.route, key.cache]] { return h }
