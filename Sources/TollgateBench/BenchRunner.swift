@@ -36,6 +36,9 @@ public struct BenchOutcome: Sendable {
     public var lookupNanos: Int64?
     /// Each refused candidate: the check that failed and whether it was of the query's class.
     public var refusals: [BenchRefusal] = []
+    /// A semantic lookup that served nothing: its nearest cached prompt and similarity (in process only).
+    public var nearestSimilarity: Double?
+    public var nearestPrompt: String?
     /// Candidates the guard refused, by whether they were of the query's class.
     public var refusedSameClass: Int { refusals.count { $0.sameClass == true } }
     public var refusedOtherClass: Int { refusals.count { $0.sameClass == false } }
@@ -148,6 +151,10 @@ public final class BenchRunner: Sendable {
             if let before, let after = semantic?.probe.take() {
                 o.embedNanos = after.embedNanos - before.embedNanos
                 o.lookupNanos = after.lookupNanos - before.lookupNanos
+                if o.path != .exact && o.path != .semantic, let nearest = after.nearest {
+                    o.nearestSimilarity = nearest.similarity
+                    o.nearestPrompt = nearest.cachedPrompt
+                }
                 for refusal in after.refused {
                     var same: Bool?
                     if let q = r.classID, let c = textIndex[refusal.cachedPrompt] ?? nil { same = q == c }

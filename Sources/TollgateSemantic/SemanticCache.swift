@@ -146,7 +146,9 @@ public final class SemanticCache: Sendable {
         defer { probe.lookedUp(since: started) }
         let query = guardrail.features(of: prompt.text)
         let gate = verification?.gate(threshold) ?? threshold
+        var nearestID: CacheKey?
         for (id, score) in index.search(namespace: prompt.namespace, query: prompt.vector, k: SemanticCache.candidates) {
+            if score >= result.nearest ?? -.infinity { nearestID = id }
             result.nearest = max(result.nearest ?? score, score)
             guard Double(score) >= gate else { continue }
             guard let row = try? store.get(.vectors, id), let stored = VectorRow(decoding: row) else {
@@ -168,6 +170,10 @@ public final class SemanticCache: Sendable {
             }
             result.guarded.append((score, verdict.reason ?? "guard", verdict.kind?.rawValue ?? "verifier"))
             probe.refused(stored.text, similarity: score, check: verdict.kind)
+        }
+        if let nearestID, let nearest = result.nearest, probe.recording {
+            let text = (try? store.get(.vectors, nearestID)).flatMap { VectorRow(decoding: $0) }?.text
+            probe.missed(nearest: text, similarity: nearest)
         }
         return result
     }
