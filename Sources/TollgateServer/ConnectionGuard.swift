@@ -201,7 +201,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         let logger = self.logger, code = Int(status.code), parserError = "\(parse)"
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolatedUnsafeUnchecked().whenComplete { _ in
             // Answered, so it has its access-log line too, once the answer is out (method and route unknown: "-").
             AccessLog.rejected(logger: logger, requestID: requestID, status: code, error: "invalid_http", parserError: parserError,
                                duration: .nanoseconds((NIODeadline.now() - arrived).nanoseconds))
