@@ -67,11 +67,11 @@ extension BenchReport {
     }
 
     /// report.md's section on the lost hits (empty when none were lost).
-    public static func lostHitsMarkdown(_ run: BenchRun, _ c: BenchContext, heading: String = "##") -> String {
+    public static func lostHitsMarkdown(_ run: BenchRun, _ c: BenchContext, heading: String = "##", at: String? = nil) -> String {
         let lost = lostHits(run, c)
         guard !lost.isEmpty else { return "" }
         let shown = lost.prefix(lostHitsShown)
-        var md = "\n\(heading) Achievable hits lost (\(shown.count) of \(lost.count), highest nearest similarity first)\n\n"
+        var md = "\n\(heading) Achievable hits lost (\(shown.count) of \(lost.count), highest nearest similarity first\(at.map { "; " + $0 } ?? ""))\n\n"
         md += "Requests whose class was already cached that missed, with the nearest cached prompt of their semantic lookup.\n\n"
         md += "| line | nearest similarity | why | query | nearest cached prompt (class) |\n|---:|---:|---|---|---|\n"
         for h in shown {

@@ -69,6 +69,7 @@ public enum BenchSweepReport {
         }
     }
 
+    /// Compares the guarded points with the threshold-alone curve (see `CurveComparison`).
     public static func compareCurves(_ points: [SweepPoint]) -> CurveComparison {
         typealias Row = (h: Double, p: Double, low: Double, high: Double)
         let alone: [Row] = points.filter { !$0.run.guardOn }.compactMap { p in
@@ -95,6 +96,15 @@ public enum BenchSweepReport {
         return out
     }
 
+    /// The run whose lost hits a sweep lists: the guarded run at the default threshold, or when
+    /// the default is not a point of the sweep, the guarded run nearest it (the stricter on a tie).
+    static func lostHitsRun(_ points: [SweepPoint], marked: Double) -> BenchRun? {
+        points.filter(\.run.guardOn).min { a, b in
+            let (da, db) = (abs(a.run.threshold - marked), abs(b.run.threshold - marked))
+            return abs(da - db) < 1e-9 ? a.run.threshold > b.run.threshold : da < db
+        }?.run
+    }
+
     /// report.md of a sweep.
     public static func markdown(_ points: [SweepPoint], _ c: BenchContext, marked: Double) -> String {
         var md = BenchReport.preamble(c, title: "Hit-ratio benchmark: threshold sweep")
@@ -117,7 +127,10 @@ public enum BenchSweepReport {
             let first = points[0]
             md += String(format: "### Latency (ms), from the first run (threshold %.2f, guard %@)\n\n", first.run.threshold, first.run.guardOn ? "on" : "off")
             md += BenchReport.latencyTable(first.summary) + "\n"
-            md += BenchReport.lostHitsMarkdown(ref.run, c, heading: "###") + "\n"
+        }
+        if let lost = lostHitsRun(points, marked: marked) {
+            let at = abs(lost.threshold - marked) < 1e-9 ? "the default threshold" : "the guarded run nearest the default, threshold \(BenchStats.threshold(lost.threshold))"
+            md += BenchReport.lostHitsMarkdown(lost, c, heading: "##", at: "at " + at) + "\n"
         }
         return md + BenchReport.definitions
     }
@@ -125,14 +138,18 @@ public enum BenchSweepReport {
     /// report.json of a sweep.
     public static func json(_ points: [SweepPoint], _ c: BenchContext, marked: Double) -> JSONValue {
         let comparison = compareCurves(points)
-        let reference = points.first { $0.run.guardOn && abs($0.run.threshold - marked) < 1e-9 }
+        let lost = lostHitsRun(points, marked: marked)
         return ["workload": .string(c.workload), "requests": .int(c.requests.count), "model": .string(c.model),
          "embedder": c.embedder.map { .string($0) } ?? nil, "config": .string(c.config), "target": .string(c.target),
          "answer_tokens": .int(c.answerTokens), "default_threshold": .double(marked),
          "guard_above_threshold_alone": .bool(comparison.guardAbove),
          "guard_vs_threshold_alone": ["compared": .int(comparison.compared), "above": .array(comparison.above.map { .string($0) }),
                                       "within_intervals": .array(comparison.within.map { .string($0) }), "below": .array(comparison.below.map { .string($0) })],
-         "lost_hits_at_default": reference.map { BenchReport.lostHitsJSON($0.run, c) } ?? nil,
+         "lost_hits": lost.map { run -> JSONValue in
+             guard case .object(var fields) = BenchReport.lostHitsJSON(run, c) else { return nil }
+             fields.insert(("threshold", .double(run.threshold)), at: 0)
+             return .object(fields)
+         } ?? nil,
          "points": .array(points.map { BenchReport.json($0.run, $0.summary) })]
     }
 }

@@ -183,8 +183,8 @@ public enum SweepPlot {
                   yTicks: ticks(0...1, step: 0.1))
         if right.xr.contains(marked) {
             s += line(right.px(marked), right.y, right.px(marked), right.y + right.h, color: "#111", width: 1.2, dash: "5,4")
-            s += text(right.px(marked) + 4, right.y + 14, "default " + BenchStats.threshold(marked), size: 11, weight: "bold")
         }
+        var names = LabelPlacer(bounds: (right.x, right.y, right.x + right.w, right.y + right.h))
         for (curve, color, dash) in [(alone, aloneColor, "6,4"), (guarded, guardColor, nil)] {
             let prec = curve.compactMap { p in p.precision.map { (right.px(p.run.threshold), right.py($0)) } }
             let hit = curve.compactMap { p in p.hitRatio.map { (right.px(p.run.threshold), right.py($0)) } }
@@ -197,8 +197,18 @@ public enum SweepPlot {
                 let atEnd = abs(p1.1 - h1.1) >= abs(p0.1 - h0.1)
                 let (p, h) = atEnd ? (p1, h1) : (p0, h0)
                 let (dx, anchor) = atEnd ? (-8.0, "end") : (8.0, "start")
-                s += text(p.0 + dx, p.1 + (p.1 > h.1 ? 18 : -10), "precision", size: 11, anchor: anchor, weight: "bold", color: "#444")
-                s += text(h.0 + dx, h.1 + (p.1 > h.1 ? -10 : 18), "hit ratio", size: 11, anchor: anchor, weight: "bold", color: "#444")
+                for (at, name, dy) in [(p, "precision", p.1 > h.1 ? 18.0 : -10), (h, "hit ratio", p.1 > h.1 ? -10.0 : 18)] {
+                    names.reserve(at.0 + dx, at.1 + dy, name, size: 11, anchor: anchor)
+                    s += text(at.0 + dx, at.1 + dy, name, size: 11, anchor: anchor, weight: "bold", color: "#444")
+                }
+            }
+        }
+        // The default's line is named where no curve name is.
+        if right.xr.contains(marked) {
+            let x = right.px(marked), label = "default " + BenchStats.threshold(marked)
+            if let spot = names.place(label, size: 11, candidates: [(x + 4, right.y + 14, "start"), (x - 4, right.y + 14, "end"),
+                                                                  (x + 4, right.y + right.h - 6, "start"), (x - 4, right.y + right.h - 6, "end")]) {
+                s += text(spot.0, spot.1, label, size: 11, anchor: spot.2, weight: "bold")
             }
         }
 

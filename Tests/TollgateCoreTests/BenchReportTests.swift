@@ -59,6 +59,15 @@ import TollgateCore
         }
     }
 
+    /// The right panel's names: the default's line and the guard's two curves.
+    static func curveNames(_ svg: String) -> [(x: Double, y: Double, size: Double, anchor: String, text: String)] {
+        matches(#"<text x="([-0-9.]+)" y="([-0-9.]+)" font-size="([0-9]+)" text-anchor="(\w+)"[^>]*>([^<]*)</text>"#, svg).compactMap { m in
+            guard let x = Double(m[0]), let y = Double(m[1]), let size = Double(m[2]), x > 640, y > 90, y < 430,
+                  m[4].hasPrefix("default ") || m[4] == "precision" || m[4] == "hit ratio" else { return nil }
+            return (x, y, size, m[3], m[4])
+        }
+    }
+
     /// Vertical lines of one colour in the left panel (the whiskers).
     static func whiskerXs(_ svg: String, color: String) -> [Double] {
         matches(#"<line x1="([-0-9.]+)" y1="([-0-9.]+)" x2="([-0-9.]+)" y2="([-0-9.]+)" stroke="([^"]+)""#, svg).compactMap { m in
@@ -71,7 +80,7 @@ import TollgateCore
         for offset in stride(from: -0.08, through: 0.0801, by: 0.005) {
             for marked in [0.92, 0.93] {
                 let svg = SweepPlot.svg(Self.sweep(offset: offset), title: "t", subtitle: "s", marked: marked)
-                let labels = Self.pointLabels(svg)
+                let labels = Self.pointLabels(svg) + Self.curveNames(svg)
                 // A glyph box smaller than the placer's own estimate: what is surely ink.
                 let boxes = labels.map { l -> (Double, Double, Double, Double) in
                     let w = Double(l.text.count) * l.size * 0.5
@@ -85,7 +94,8 @@ import TollgateCore
                         #expect(!overlap, "offset \(offset), default \(marked): `\(labels[i].text)` at \(labels[i].x),\(labels[i].y) overprints `\(labels[j].text)` at \(labels[j].x),\(labels[j].y)")
                     }
                 }
-                #expect(labels.count >= 6, "offset \(offset): too few labels left: \(labels.map(\.text))")
+                #expect(labels.count >= 9, "offset \(offset): too few labels left: \(labels.map(\.text))")
+                #expect(labels.contains { $0.text == "default " + BenchStats.threshold(marked) }, "offset \(offset): the default's line is not named")
                 #expect(labels.contains { $0.text.hasPrefix(BenchStats.threshold(marked) + " (default") }, "offset \(offset): the default is not labelled")
             }
         }
@@ -186,7 +196,7 @@ import TollgateCore
         }
         var logger = Logger(label: "bench-report-test")
         logger.logLevel = .warning
-        let (points, _) = try await BenchSession.sweep(workload: workload, config: DefaultConfig.config(), embedder: HashingEmbedder(), thresholds: [0.9999],
+        let (points, _) = try await BenchSession.sweep(workload: workload, config: DefaultConfig.config(), embedder: HashingEmbedder(), thresholds: [0.9999, 0.95],
                                                        guards: [true], reuseEmbeddings: false, answerTokens: 20, logger: logger)
         let run = try #require(points.first?.run)
         var context = Self.context
@@ -197,6 +207,12 @@ import TollgateCore
             let s = try #require(h.nearestSimilarity, "line \(h.line) has no nearest similarity")
             #expect(s > 0 && s < 0.9999 && h.reason == "nearest below the threshold" && h.nearestPrompt != nil, "\(h)")
         }
+        // A sweep without the default lists the lost hits of the guarded run nearest it (0.95 for 0.93).
+        let json = BenchSweepReport.json(points, context, marked: 0.93)
+        #expect(json["lost_hits"]?["threshold"]?.doubleValue == 0.95, "\(json["lost_hits"]?.jsonString.prefix(300) ?? "nil")")
+        #expect(json["lost_hits"]?["count"]?.intValue == BenchReport.lostHits(points[1].run, context).count)
+        let md = BenchSweepReport.markdown(points, context, marked: 0.93)
+        #expect(md.contains("highest nearest similarity first; at the guarded run nearest the default, threshold 0.95)"), "\(md.suffix(1500))")
     }
 
     // MARK: Docs
