@@ -125,7 +125,8 @@ public final class BenchRunner: Sendable {
         let semantic = embedder.map {
             SemanticCache(embedder: $0, store: store, maxTurns: config.cache.semantic.maxTurns,
                           guardrail: guardOn ? LookalikeGuard() : LookalikeGuard(checks: []), logger: logger,
-                          verification: guardOn ? SemanticVerification.load(config.cache.semantic.verifier, modelDir: config.cache.semantic.modelDir, logger: logger) : nil)
+                          verification: guardOn ? SemanticVerification.load(config.cache.semantic.verifier, modelDir: config.cache.semantic.modelDir, logger: logger) : nil,
+                          skipUnreadable: config.cache.semantic.skipUnreadable)
         }
         semantic?.probe.startRecording()
         let gateway = Gateway(config: config, store: store, semantic: semantic, logger: logger)

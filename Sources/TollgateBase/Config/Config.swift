@@ -15,6 +15,9 @@ public struct GatewayConfig: Sendable {
         public var modelDir = ".models/all-MiniLM-L6-v2"
         public var threshold: Double?
         public var maxTurns = 1
+        /// Skip prompts the embedder cannot read (another language or script, mostly code): nil
+        /// means yes for the English `minilm` and `hashing` embedders, no for `remote` (`skip_unreadable`).
+        public var skipUnreadable: Bool?
         /// The upstream of the `remote` embedder.
         public var remote: RemoteEmbedding?
         /// The pair verifier (`cache.semantic.verifier`); nil: cosine threshold and full guard only.

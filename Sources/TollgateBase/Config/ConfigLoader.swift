@@ -86,12 +86,13 @@ public enum ConfigLoader {
             if let v = cache.int("ttl_seconds", in: 1...Int(Int32.max)) { config.cache.ttlSeconds = v }
             if let v = cache.int("max_bytes", in: (1 << 20)...(1 << 40)) { config.cache.maxBytes = v }
             if let s = cache.child("semantic") {
-                s.allowOnly(["enabled", "embedder", "model_dir", "threshold", "max_turns", "remote", "verifier"])
+                s.allowOnly(["enabled", "embedder", "model_dir", "threshold", "max_turns", "skip_unreadable", "remote", "verifier"])
                 if let v = s.bool("enabled") { config.cache.semantic.enabled = v }
                 if let v = s.string("embedder", oneOf: ["minilm", "hashing", "remote"]) { config.cache.semantic.embedder = v }
                 if let v = s.string("model_dir") { config.cache.semantic.modelDir = v }
                 if let v = s.double("threshold", in: 0...1) { config.cache.semantic.threshold = v }
                 if let v = s.int("max_turns", in: 1...1000) { config.cache.semantic.maxTurns = v }
+                if let v = s.bool("skip_unreadable") { config.cache.semantic.skipUnreadable = v }
                 if let r = s.child("remote") {
                     r.allowOnly(["base_url", "model", "dimension", "api_key_env"])
                     config.cache.semantic.remote = GatewayConfig.RemoteEmbedding(

@@ -22,6 +22,7 @@ extension GatewayConfig {
         out.append("    model_dir: \(q(s.modelDir))")
         out.append("    threshold: \(s.threshold.map(n) ?? "null")  # null: per-model thresholds, else the tuned default")
         out.append("    max_turns: \(s.maxTurns)")
+        out.append("    skip_unreadable: \(s.skipUnreadable.map(String.init) ?? "null")  # null: yes for minilm and hashing, no for remote")
         if let r = s.remote {
             out.append("    remote:")
             out.append("      base_url: \(q(r.baseURL))")
