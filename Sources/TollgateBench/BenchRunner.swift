@@ -110,8 +110,7 @@ public final class BenchRunner: Sendable {
     /// The threshold a request of the workload gets when the bench sends none (the gateway's rule).
     public var configuredThreshold: Double {
         let model = workload.first?.body["model"]?.stringValue ?? ""
-        let perModel = config.providers.flatMap(\.models).filter { $0.name == model }.compactMap(\.threshold).max()
-        return perModel ?? config.cache.semantic.threshold ?? SemanticCache.defaultThreshold
+        return config.cache.semantic.threshold(forModel: model) ?? SemanticCache.defaultThreshold
     }
 
     /// The semantic layer is on (an embedder is available and the config enables it).
