@@ -113,8 +113,7 @@ public final class BenchRunner: Sendable {
     /// The threshold a request of the workload gets when the bench sends none (the gateway's rule).
     public var configuredThreshold: Double {
         let model = workload.first?.body["model"]?.stringValue ?? ""
-        let perModel = config.providers.flatMap(\.models).filter { $0.name == model }.compactMap(\.threshold).max()
-        return perModel ?? config.cache.semantic.threshold ?? SemanticCache.defaultThreshold
+        return config.cache.semantic.threshold(forModel: model) ?? SemanticCache.defaultThreshold
     }
 
     /// The semantic layer is on (an embedder is available and the config enables it).
@@ -128,7 +127,8 @@ public final class BenchRunner: Sendable {
         let semantic = embedder.map {
             SemanticCache(embedder: $0, store: store, maxTurns: config.cache.semantic.maxTurns,
                           guardrail: guardOn ? LookalikeGuard() : LookalikeGuard(checks: []), logger: logger,
-                          verification: guardOn ? SemanticVerification.load(config.cache.semantic.verifier, modelDir: config.cache.semantic.modelDir, logger: logger) : nil)
+                          verification: guardOn ? SemanticVerification.load(config.cache.semantic.verifier, modelDir: config.cache.semantic.modelDir, logger: logger) : nil,
+                          skipUnreadable: config.cache.semantic.skipUnreadable)
         }
         semantic?.probe.startRecording()
         let gateway = Gateway(config: config, store: store, semantic: semantic, logger: logger)
