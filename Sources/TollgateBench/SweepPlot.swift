@@ -169,11 +169,22 @@ public enum SweepPlot {
                 pending.append((x, y, BenchStats.threshold(marked) + (on ? " (default, interpolated)" : ""), color, true, on))
             }
         }
-        for l in pending.filter(\.isMarked) + pending.filter({ !$0.isMarked }) {
+        // The guarded curve's default first; it is always drawn (beside its point, moved inside the
+        // panel if need be), every other label only where it overprints nothing.
+        let isDefault: (Bool, Bool) -> Bool = { marked, guarded in marked && guarded }
+        for l in pending.filter({ isDefault($0.isMarked, $0.above) }) + pending.filter({ $0.isMarked && !$0.above }) + pending.filter({ !$0.isMarked }) {
             let size = l.isMarked ? 11 : 9
             let rightSide = [(l.x + 7, l.y - 7, "start"), (l.x + 7, l.y + 14, "start")], leftSide = [(l.x - 7, l.y - 7, "end"), (l.x - 7, l.y + 14, "end")]
             let candidates = (l.above ? rightSide : rightSide.reversed()) + (l.above ? leftSide : leftSide.reversed()) + [(l.x + 9, l.y + 4, "start"), (l.x - 9, l.y + 4, "end")]
-            guard let spot = labels.place(l.text, size: size, candidates: candidates) else { continue }
+            var placed = labels.place(l.text, size: size, candidates: candidates)
+            if placed == nil, isDefault(l.isMarked, l.above) {
+                let y = min(max(l.y + 14, left.y + Double(size)), left.y + left.h - 2)
+                let anchor = l.x > left.x + left.w / 2 ? "end" : "start"
+                let spot = (anchor == "end" ? l.x - 9 : l.x + 9, y, anchor)
+                labels.reserve(spot.0, spot.1, l.text, size: size, anchor: spot.2)
+                placed = spot
+            }
+            guard let spot = placed else { continue }
             s += text(spot.0, spot.1, l.text, size: size, anchor: spot.2, weight: l.isMarked ? "bold" : "normal", color: l.color)
         }
 

@@ -182,8 +182,9 @@ public final class SemanticCache: Sendable {
                                              verdict: verdict.reason ?? (verification == nil ? "look-alike guard: passed" : "verifier: passed"))
                 return result
             }
-            result.guarded.append((score, verdict.reason ?? "guard", verdict.kind?.rawValue ?? "verifier"))
-            probe.refused(stored.text, similarity: score, check: verdict.kind)
+            let check = verdict.kind?.rawValue ?? "verifier"  // no kind: the verifier's own refusal
+            result.guarded.append((score, verdict.reason ?? "guard", check))
+            probe.refused(stored.text, similarity: score, check: check)
         }
         if let nearestID, let nearest = result.nearest, probe.recording {
             let text = (try? store.get(.vectors, nearestID)).flatMap { VectorRow(decoding: $0) }?.text

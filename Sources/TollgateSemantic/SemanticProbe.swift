@@ -74,9 +74,9 @@ public final class SemanticProbe: Sendable {
         }
     }
 
-    func refused(_ cachedPrompt: String, similarity: Float, check: MismatchKind?) {
+    func refused(_ cachedPrompt: String, similarity: Float, check: String) {
         state.withLock {
-            if $0.recording { $0.refused.append(Refusal(cachedPrompt: cachedPrompt, similarity: Double(similarity), check: check?.rawValue ?? "guard")) }
+            if $0.recording { $0.refused.append(Refusal(cachedPrompt: cachedPrompt, similarity: Double(similarity), check: check)) }
         }
     }
 
