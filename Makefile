@@ -54,7 +54,7 @@ run: deps model
 
 ## test: Swift Testing unit and integration tests (the real binary over loopback), then the
 ## official `openai` and `anthropic` Python clients against a live gateway (every dialect), then
-## the console in headless Chromium (Tests/clients/console_test.py).
+## the console in headless Chromium (Tests/clients/console_test.py), schemathesis, and 60 s of libFuzzer.
 test: deps model build
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/openai_client_test.py
@@ -62,13 +62,15 @@ test: deps model build
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/metrics_test.py
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) $(PY) Tests/clients/console_test.py
 	$(MAKE) schemathesis
+	$(MAKE) fuzz
 
 ## schemathesis: ~2.5 min of requests generated from openapi.yaml against the live binary.
 schemathesis: venv-fuzz
 	TOLLGATE_BIN=$(CURDIR)/$(BIN) bash scripts/schemathesis.sh
 
-## fuzz: ~60 s of libFuzzer over the parsers (its own build in .build-fuzz).
-fuzz:
+## fuzz: ~60 s of libFuzzer over the parsers (its own build in .build-fuzz: only the parser modules are
+## instrumented, a few minutes the first time). FUZZ_SECONDS=600 make fuzz runs longer.
+fuzz: apt-deps
 	bash scripts/fuzz.sh
 
 bench-http: apt-deps

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # libFuzzer over every parser of outside bytes (fuzz/parsers): JSON, the three ingress dialects,
 # ChatRequest, the SSE parser and the fixture line reader. Builds in .build-fuzz (its own build
-# directory: every module is instrumented), runs FUZZ_SECONDS (default 60) from the seed corpus in
+# directory: the parser modules are instrumented, see Package.swift), runs FUZZ_SECONDS (default 60) from the seed corpus in
 # fuzz/corpus (new inputs go to a temporary directory, not the repo) and prints libFuzzer's stats.
 # A crash leaves its input in fuzz/crashes/ and fails the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
-TOLLGATE_FUZZ=1 swift build -c debug --build-path .build-fuzz --product tollgate-fuzz \
-  -Xswiftc -sanitize=fuzzer
+TOLLGATE_FUZZ=1 swift build -c debug --build-path .build-fuzz --product tollgate-fuzz
 work=$(mktemp -d)
 mkdir -p "$work/corpus"
 mkdir -p fuzz/crashes

@@ -75,6 +75,7 @@ public enum BenchReport {
         t += "| hit ratio (all hits / requests) | \(s.hits) | \(pct(s.hitRatio)) |\n"
         t += "| achievable (class already cached) | \(s.achievable) | \(pct(s.achievableShare)) of scored requests |\n"
         t += "| correct hits vs achievable | \(s.correctHits) | \(pct(s.hitsOfAchievable)) |\n"
+        t += "| achievable hits lost (missed) | \(s.lostHits) | \(pct(Proportion(s.lostHits, of: s.achievable))) of achievable |\n"
         t += "| guard refusals (candidates) | \(s.refusedOtherClass + s.refusedSameClass + s.refusedUnscored) | "
             + "\(s.refusedOtherClass) of another class (wrong hit prevented), \(s.refusedSameClass) of the same class (hit lost); in \(s.requestsRefused) requests, "
             + "of which \(s.hitsAfterRefusal) were then served a lower-ranked candidate (\(s.wrongAfterRefusal) of them wrong) |\n"
@@ -181,7 +182,7 @@ public enum BenchReport {
                 md += "| \(sim) | \(cell(w["query"]?.stringValue ?? "")) | \(cell(w["cached"]?.stringValue ?? "")) |\n"
             }
         }
-        return md
+        return md + lostHitsMarkdown(run, c)
     }
 
     /// A few lines for stdout.
@@ -189,7 +190,7 @@ public enum BenchReport {
         var out = "threshold \(BenchStats.threshold(run.threshold)), guard \(run.guardOn ? "on" : "off"): " + String(format: "%d requests in %.1f s\n", s.requests, run.wallSeconds)
         out += "  hits \(s.hits) (exact \(s.exactHits), semantic \(s.semanticHits): \(s.semanticCorrect) correct, \(s.semanticWrong) wrong), misses \(s.misses), errors \(s.errors)\n"
         out += "  wrong: \(pct(s.semanticWrongShare)) of semantic hits, \(pct(s.wrongOfRequests)) of requests\n"
-        out += "  achievable \(s.achievable); correct hits vs achievable \(pct(s.hitsOfAchievable))\n"
+        out += "  achievable \(s.achievable); correct hits vs achievable \(pct(s.hitsOfAchievable)); achievable hits lost (missed) \(s.lostHits)\n"
         out += "  guard refused \(s.refusedOtherClass) of another class, \(s.refusedSameClass) of the same class; "
             + "then served a lower-ranked candidate \(s.hitsAfterRefusal) times (\(s.wrongAfterRefusal) wrong)\n"
         out += "  upstream calls \(s.upstreamCalls) (\(s.avoidedCalls) avoided); spent \(usd(s.spentUSD)), saved \(usd(s.savedUSD))\n"
@@ -210,6 +211,6 @@ public enum BenchReport {
     public static func reportJSON(_ run: BenchRun, _ s: BenchSummary, _ c: BenchContext) -> JSONValue {
         ["workload": .string(c.workload), "requests": .int(c.requests.count), "classes": .int(c.classes), "model": .string(c.model),
          "embedder": c.embedder.map { .string($0) } ?? nil, "config": .string(c.config), "target": .string(c.target),
-         "answer_tokens": .int(c.answerTokens), "run": json(run, s)]
+         "answer_tokens": .int(c.answerTokens), "run": json(run, s), "lost_hits": lostHitsJSON(run, c)]
     }
 }

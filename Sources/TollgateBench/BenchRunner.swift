@@ -36,6 +36,9 @@ public struct BenchOutcome: Sendable {
     public var lookupNanos: Int64?
     /// Each refused candidate: the check that failed and whether it was of the query's class.
     public var refusals: [BenchRefusal] = []
+    /// A semantic lookup that served nothing: its nearest cached prompt and similarity (in process only).
+    public var nearestSimilarity: Double?
+    public var nearestPrompt: String?
     /// Candidates the guard refused, by whether they were of the query's class.
     public var refusedSameClass: Int { refusals.count { $0.sameClass == true } }
     public var refusedOtherClass: Int { refusals.count { $0.sameClass == false } }
@@ -110,8 +113,7 @@ public final class BenchRunner: Sendable {
     /// The threshold a request of the workload gets when the bench sends none (the gateway's rule).
     public var configuredThreshold: Double {
         let model = workload.first?.body["model"]?.stringValue ?? ""
-        let perModel = config.providers.flatMap(\.models).filter { $0.name == model }.compactMap(\.threshold).max()
-        return perModel ?? config.cache.semantic.threshold ?? SemanticCache.defaultThreshold
+        return config.cache.semantic.threshold(forModel: model) ?? SemanticCache.defaultThreshold
     }
 
     /// The semantic layer is on (an embedder is available and the config enables it).
@@ -125,7 +127,8 @@ public final class BenchRunner: Sendable {
         let semantic = embedder.map {
             SemanticCache(embedder: $0, store: store, maxTurns: config.cache.semantic.maxTurns,
                           guardrail: guardOn ? LookalikeGuard() : LookalikeGuard(checks: []), logger: logger,
-                          verification: guardOn ? SemanticVerification.load(config.cache.semantic.verifier, modelDir: config.cache.semantic.modelDir, logger: logger) : nil)
+                          verification: guardOn ? SemanticVerification.load(config.cache.semantic.verifier, modelDir: config.cache.semantic.modelDir, logger: logger) : nil,
+                          skipUnreadable: config.cache.semantic.skipUnreadable)
         }
         semantic?.probe.startRecording()
         let gateway = Gateway(config: config, store: store, semantic: semantic, logger: logger)
@@ -148,6 +151,10 @@ public final class BenchRunner: Sendable {
             if let before, let after = semantic?.probe.take() {
                 o.embedNanos = after.embedNanos - before.embedNanos
                 o.lookupNanos = after.lookupNanos - before.lookupNanos
+                if o.path != .exact && o.path != .semantic, let nearest = after.nearest {
+                    o.nearestSimilarity = nearest.similarity
+                    o.nearestPrompt = nearest.cachedPrompt
+                }
                 for refusal in after.refused {
                     var same: Bool?
                     if let q = r.classID, let c = textIndex[refusal.cachedPrompt] ?? nil { same = q == c }

@@ -49,6 +49,8 @@ public struct BenchSummary: Sendable {
     public var hits: Int { exactHits + semanticHits }
     public var wrongHits: Int { exactWrong + semanticWrong }
     public var avoidedCalls: Int { requests - errors - upstreamCalls }
+    /// Achievable requests that missed (the cache held their class; `BenchReport.lostHits` lists them).
+    public var lostHits = 0
 
     /// Correct / wrong semantic hits among the scored semantic hits (precision and its complement).
     public var semanticCorrectShare: Proportion { Proportion(semanticCorrect, of: semanticCorrect + semanticWrong) }
@@ -67,6 +69,7 @@ public struct BenchSummary: Sendable {
             requests += 1
             if o.queryClass != nil { scored += 1 }
             if o.achievable { achievable += 1 }
+            if o.achievable, o.path == .miss || o.path == .bypass { lostHits += 1 }
             switch o.path {
             case .exact: exactHits += 1
             case .semantic: semanticHits += 1
@@ -127,7 +130,7 @@ public struct BenchSummary: Sendable {
             "misses": .int(misses),
             "wrong_of_hits": wrongOfHits.json, "wrong_of_requests": wrongOfRequests.json,
             "hit_ratio": hitRatio.json,
-            "achievable": achievableShare.json, "hits_of_achievable": hitsOfAchievable.json,
+            "achievable": achievableShare.json, "hits_of_achievable": hitsOfAchievable.json, "achievable_lost": .int(lostHits),
             "guard_refusals": ["other_class": .int(refusedOtherClass), "same_class": .int(refusedSameClass),
                                "unscored": .int(refusedUnscored), "requests": .int(requestsRefused),
                                "hits_after_refusal": .int(hitsAfterRefusal), "wrong_after_refusal": .int(wrongAfterRefusal),
@@ -148,6 +151,7 @@ public struct BenchSummary: Sendable {
         if exactHits + semanticHits + misses + errors != requests { out.append("paths do not add up to requests") }
         if semanticCorrect + semanticWrong > semanticHits { out.append("correct + wrong semantic hits exceed semantic hits") }
         if correctHits > achievable { out.append("more correct hits than achievable requests") }
+        if lostHits > achievable || lostHits > misses { out.append("more lost hits than achievable requests or misses") }
         if upstreamCalls > misses + errors { out.append("more upstream calls than misses and errors") }
         if wrongAfterRefusal > hitsAfterRefusal || hitsAfterRefusal > min(semanticHits, requestsRefused) {
             out.append("hits after a guard refusal do not add up")

@@ -18,6 +18,7 @@ public final class MemoEmbedder: Embedder {
 
     public var dimension: Int { inner.dimension }
     public var name: String { inner.name }
+    public var readability: PromptReadability? { inner.readability }
 
     public func embed(_ text: String) async throws -> [Float] {
         if let v = memo.withLock({ $0[text] }) { return v }

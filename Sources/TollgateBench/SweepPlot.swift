@@ -46,8 +46,9 @@ public enum SweepPlot {
         let r = rotate ? " transform=\"rotate(-90 \(f(x)) \(f(y)))\"" : ""
         return "<text x=\"\(f(x))\" y=\"\(f(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\" font-weight=\"\(weight)\" fill=\"\(color)\"\(r)>\(esc(s))</text>\n"
     }
-    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, color: String, width: Double = 1, dash: String? = nil) -> String {
-        "<line x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" stroke=\"\(color)\" stroke-width=\"\(width)\"\(dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")/>\n"
+    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, color: String, width: Double = 1, dash: String? = nil, opacity: Double? = nil) -> String {
+        "<line x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" stroke=\"\(color)\" stroke-width=\"\(width)\""
+            + (dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + (opacity.map { " stroke-opacity=\"\($0)\"" } ?? "") + "/>\n"
     }
     static func polyline(_ pts: [(Double, Double)], color: String, dash: String? = nil) -> String {
         guard pts.count > 1 else { return "" }
@@ -85,10 +86,8 @@ public enum SweepPlot {
         return out
     }
 
-    /// The SVG of a sweep; `marked` is the default threshold (ringed and labelled).
-    public static func svg(_ points: [SweepPoint], title: String, subtitle: String, marked: Double) -> String {
-        let guarded = points.filter(\.run.guardOn).sorted { $0.run.threshold < $1.run.threshold }
-        let alone = points.filter { !$0.run.guardOn }.sorted { $0.run.threshold < $1.run.threshold }
+    /// The two panels of a sweep's plot: precision against hit ratio (left), both against the threshold (right).
+    static func layout(_ points: [SweepPoint]) -> (left: Panel, right: Panel) {
         let thresholds = points.map(\.run.threshold)
         let tMin = thresholds.min() ?? 0.8, tMax = thresholds.max() ?? 1
         let precisions = points.compactMap { $0.precisionCI?.low } + points.compactMap(\.precision)
@@ -99,6 +98,36 @@ public enum SweepPlot {
         let left = Panel(x: 80, y: 90, w: 440, h: 340, xr: xLow...xHigh, yr: yLow...(1 + (1 - yLow) * 0.06))
         let tPad = max(0.005, (tMax - tMin) * 0.04)
         let right = Panel(x: 640, y: 90, w: 440, h: 340, xr: (tMin - tPad)...(tMax + tPad), yr: 0...1.06)
+        return (left, right)
+    }
+
+    /// Horizontal offset of a curve's whiskers from its points, so that one curve's intervals do
+    /// not hide the other's where the two curves meet.
+    static func whiskerOffset(guardOn: Bool) -> Double { guardOn ? 3 : -3 }
+
+    /// A curve's (hit ratio, precision) at threshold `t` strictly between two of its points,
+    /// linearly interpolated; nil when `t` is a point of the curve or outside it.
+    static func interpolated(_ curve: [SweepPoint], at t: Double) -> (hitRatio: Double, precision: Double)? {
+        let pts = curve.compactMap { p -> (t: Double, h: Double, p: Double)? in
+            guard let h = p.hitRatio, let v = p.precision else { return nil }
+            return (p.run.threshold, h, v)
+        }.sorted { $0.t < $1.t }
+        guard !pts.contains(where: { abs($0.t - t) < 1e-9 }) else { return nil }
+        for (a, b) in zip(pts, pts.dropFirst()) where a.t < t && t < b.t {
+            let k = (t - a.t) / (b.t - a.t)
+            return (a.h + (b.h - a.h) * k, a.p + (b.p - a.p) * k)
+        }
+        return nil
+    }
+
+    /// The SVG of a sweep; `marked` is the default threshold (ringed and labelled; interpolated on
+    /// each curve when it falls between two sweep points).
+    public static func svg(_ points: [SweepPoint], title: String, subtitle: String, marked: Double) -> String {
+        let guarded = points.filter(\.run.guardOn).sorted { $0.run.threshold < $1.run.threshold }
+        let alone = points.filter { !$0.run.guardOn }.sorted { $0.run.threshold < $1.run.threshold }
+        let (left, right) = layout(points)
+        let tMin = points.map(\.run.threshold).min() ?? 0.8, tMax = points.map(\.run.threshold).max() ?? 1
+        let yLow = left.yr.lowerBound, xLow = left.xr.lowerBound, xHigh = left.xr.upperBound
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1140\" height=\"560\" viewBox=\"0 0 1140 560\" font-family=\"Helvetica, Arial, sans-serif\">\n"
         s += "<rect width=\"1140\" height=\"560\" fill=\"white\"/>\n"
         s += text(570, 30, title, size: 18, anchor: "middle", weight: "bold")
@@ -108,38 +137,65 @@ public enum SweepPlot {
         s += text(left.x + left.w / 2, left.y - 12, "Precision vs hit ratio (one point per threshold)", size: 13, anchor: "middle", weight: "bold")
         s += axes(left, xTitle: "hit ratio: correct hits / achievable requests", yTitle: "precision: correct / semantic hits",
                   xTicks: ticks(left.xr, step: xHigh - xLow > 0.5 ? 0.1 : 0.05), yTicks: ticks(yLow...1, step: 1 - yLow > 0.5 ? 0.1 : 0.05))
+        var labels = LabelPlacer(bounds: (left.x, left.y, left.x + left.w, left.y + left.h))
         if left.yr.contains(0.97) {
             s += line(left.x, left.py(0.97), left.x + left.w, left.py(0.97), color: "#2e8b57", dash: "2,3")
-            s += text(left.x + 4, left.py(0.97) + 13, "target: wrong ≤ 3 % of semantic hits", size: 10, color: "#2e8b57")
+            let target = "target: wrong ≤ 3 % of semantic hits"
+            labels.reserve(left.x + 4, left.py(0.97) + 13, target, size: 10, anchor: "start")
+            s += text(left.x + 4, left.py(0.97) + 13, target, size: 10, color: "#2e8b57")
         }
-        for (curve, color, shape, dash, dy) in [(alone, aloneColor, "square", "6,4", 14.0), (guarded, guardColor, "circle", nil, -8.0)] {
+        // Curves, whiskers and markers first; then the labels, the default's first, each placed
+        // where it overprints no other label (or left out).
+        var pending: [(x: Double, y: Double, text: String, color: String, isMarked: Bool, above: Bool)] = []
+        for (curve, color, shape, dash) in [(alone, aloneColor, "square", "6,4"), (guarded, guardColor, "circle", nil as String?)] {
             let pts = curve.compactMap { p -> (Double, Double, SweepPoint)? in
                 guard let x = p.hitRatio, let y = p.precision else { return nil }
                 return (left.px(x), left.py(y), p)
             }
             s += polyline(pts.map { ($0.0, $0.1) }, color: color, dash: dash)
-            var lastLabel: (Double, Double)?
             for (x, y, p) in pts {
-                if let ci = p.precisionCI { s += line(x, left.py(ci.low), x, left.py(ci.high), color: color, width: 1) }
+                if let ci = p.precisionCI {
+                    let wx = x + whiskerOffset(guardOn: p.run.guardOn)
+                    s += line(wx, left.py(ci.low), wx, left.py(ci.high), color: color, width: 1, opacity: 0.7)
+                }
                 s += marker(x, y, color: color, shape: shape)
                 let isMarked = abs(p.run.threshold - marked) < 1e-9
                 if isMarked { s += "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"9\" fill=\"none\" stroke=\"#111\" stroke-width=\"1.5\"/>\n" }
-                // A threshold is labelled unless its point is close to the last labelled one (the default always is).
-                let far = lastLabel.map { abs($0.0 - x) > 34 || abs($0.1 - y) > 14 } ?? true
-                if isMarked || far {
-                    lastLabel = (x, y)
-                    s += text(x + 6, y + dy, BenchStats.threshold(p.run.threshold) + (isMarked && p.run.guardOn ? " (default)" : ""), size: isMarked ? 11 : 9,
-                              weight: isMarked ? "bold" : "normal", color: color)
-                }
+                pending.append((x, y, BenchStats.threshold(p.run.threshold) + (isMarked && p.run.guardOn ? " (default)" : ""), color, isMarked, p.run.guardOn))
             }
+            if let at = interpolated(curve, at: marked), let on = curve.first?.run.guardOn {
+                let (x, y) = (left.px(at.hitRatio), left.py(at.precision))
+                s += "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"9\" fill=\"none\" stroke=\"#111\" stroke-width=\"1.5\" stroke-dasharray=\"3,2\"/>\n"
+                pending.append((x, y, BenchStats.threshold(marked) + (on ? " (default, interpolated)" : ""), color, true, on))
+            }
+        }
+        // The guarded curve's default first; it is always drawn (beside its point, moved inside the
+        // panel if need be), every other label only where it overprints nothing.
+        let isDefault: (Bool, Bool) -> Bool = { marked, guarded in marked && guarded }
+        for l in pending.filter({ isDefault($0.isMarked, $0.above) }) + pending.filter({ $0.isMarked && !$0.above }) + pending.filter({ !$0.isMarked }) {
+            let size = l.isMarked ? 11 : 9
+            let rightSide = [(l.x + 7, l.y - 7, "start"), (l.x + 7, l.y + 14, "start")], leftSide = [(l.x - 7, l.y - 7, "end"), (l.x - 7, l.y + 14, "end")]
+            let candidates = (l.above ? rightSide : rightSide.reversed()) + (l.above ? leftSide : leftSide.reversed()) + [(l.x + 9, l.y + 4, "start"), (l.x - 9, l.y + 4, "end")]
+            var placed = labels.place(l.text, size: size, candidates: candidates)
+            if placed == nil, isDefault(l.isMarked, l.above) {
+                let y = min(max(l.y + 14, left.y + Double(size)), left.y + left.h - 2)
+                let anchor = l.x > left.x + left.w / 2 ? "end" : "start"
+                let spot = (anchor == "end" ? l.x - 9 : l.x + 9, y, anchor)
+                labels.reserve(spot.0, spot.1, l.text, size: size, anchor: spot.2)
+                placed = spot
+            }
+            guard let spot = placed else { continue }
+            s += text(spot.0, spot.1, l.text, size: size, anchor: spot.2, weight: l.isMarked ? "bold" : "normal", color: l.color)
         }
 
         // Right: both against the threshold.
         s += text(right.x + right.w / 2, right.y - 12, "Precision and hit ratio vs threshold", size: 13, anchor: "middle", weight: "bold")
         s += axes(right, xTitle: "cosine similarity threshold", yTitle: "ratio", xTicks: ticks(right.xr, step: (tMax - tMin) > 0.1 ? 0.02 : 0.01),
                   yTicks: ticks(0...1, step: 0.1))
-        s += line(right.px(marked), right.y, right.px(marked), right.y + right.h, color: "#111", width: 1.2, dash: "5,4")
-        s += text(right.px(marked) + 4, right.y + 14, String(format: "default %.2f", marked), size: 11, weight: "bold")
+        if right.xr.contains(marked) {
+            s += line(right.px(marked), right.y, right.px(marked), right.y + right.h, color: "#111", width: 1.2, dash: "5,4")
+        }
+        var names = LabelPlacer(bounds: (right.x, right.y, right.x + right.w, right.y + right.h))
         for (curve, color, dash) in [(alone, aloneColor, "6,4"), (guarded, guardColor, nil)] {
             let prec = curve.compactMap { p in p.precision.map { (right.px(p.run.threshold), right.py($0)) } }
             let hit = curve.compactMap { p in p.hitRatio.map { (right.px(p.run.threshold), right.py($0)) } }
@@ -152,8 +208,18 @@ public enum SweepPlot {
                 let atEnd = abs(p1.1 - h1.1) >= abs(p0.1 - h0.1)
                 let (p, h) = atEnd ? (p1, h1) : (p0, h0)
                 let (dx, anchor) = atEnd ? (-8.0, "end") : (8.0, "start")
-                s += text(p.0 + dx, p.1 + (p.1 > h.1 ? 18 : -10), "precision", size: 11, anchor: anchor, weight: "bold", color: "#444")
-                s += text(h.0 + dx, h.1 + (p.1 > h.1 ? -10 : 18), "hit ratio", size: 11, anchor: anchor, weight: "bold", color: "#444")
+                for (at, name, dy) in [(p, "precision", p.1 > h.1 ? 18.0 : -10), (h, "hit ratio", p.1 > h.1 ? -10.0 : 18)] {
+                    names.reserve(at.0 + dx, at.1 + dy, name, size: 11, anchor: anchor)
+                    s += text(at.0 + dx, at.1 + dy, name, size: 11, anchor: anchor, weight: "bold", color: "#444")
+                }
+            }
+        }
+        // The default's line is named where no curve name is.
+        if right.xr.contains(marked) {
+            let x = right.px(marked), label = "default " + BenchStats.threshold(marked)
+            if let spot = names.place(label, size: 11, candidates: [(x + 4, right.y + 14, "start"), (x - 4, right.y + 14, "end"),
+                                                                  (x + 4, right.y + right.h - 6, "start"), (x - 4, right.y + right.h - 6, "end")]) {
+                s += text(spot.0, spot.1, label, size: 11, anchor: spot.2, weight: "bold")
             }
         }
 
@@ -170,5 +236,39 @@ public enum SweepPlot {
                   + "Hit ratio = correct hits / requests whose class was already cached.", size: 10, anchor: "middle", color: "#555")
         s += "</svg>\n"
         return s
+    }
+}
+
+/// Places the plot's point labels so that none overprints another: each label takes the first
+/// of its candidate positions whose box (estimated from the font size) is inside the panel and
+/// meets no box already taken; a label with no such position is left out.
+struct LabelPlacer {
+    typealias Box = (x0: Double, y0: Double, x1: Double, y1: Double)
+    let bounds: Box
+    private(set) var taken: [Box] = []
+
+    init(bounds: Box) { self.bounds = bounds }
+
+    /// The box of `text` drawn at (x, y) (the baseline), a little larger than the glyphs.
+    static func box(_ x: Double, _ y: Double, _ text: String, size: Int, anchor: String) -> Box {
+        let w = Double(text.count) * Double(size) * 0.6, h = Double(size)
+        let x0 = anchor == "end" ? x - w : anchor == "middle" ? x - w / 2 : x
+        return (x0 - 1, y - h * 0.85 - 1, x0 + w + 1, y + h * 0.25 + 1)
+    }
+
+    static func overlap(_ a: Box, _ b: Box) -> Bool { a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1 }
+
+    mutating func reserve(_ x: Double, _ y: Double, _ text: String, size: Int, anchor: String) {
+        taken.append(Self.box(x, y, text, size: size, anchor: anchor))
+    }
+
+    mutating func place(_ text: String, size: Int, candidates: [(Double, Double, String)]) -> (Double, Double, String)? {
+        for (x, y, anchor) in candidates {
+            let b = Self.box(x, y, text, size: size, anchor: anchor)
+            guard b.x0 >= bounds.x0, b.x1 <= bounds.x1, b.y0 >= bounds.y0, b.y1 <= bounds.y1, !taken.contains(where: { Self.overlap($0, b) }) else { continue }
+            taken.append(b)
+            return (x, y, anchor)
+        }
+        return nil
     }
 }

@@ -42,25 +42,45 @@ public final class FixtureSet: Sendable {
 }
 
 /// Writes every upstream exchange to a fixture file (`serve --record DIR`): one JSON line each,
-/// appended as answers complete. No keys or authorization headers are ever written.
+/// appended as answers complete. No keys or authorization headers are ever written. The file is
+/// created at the first exchange, so a start that records nothing leaves no empty file behind.
 public final class FixtureRecorder: Sendable {
+    /// The file exchanges go to (named at start; it exists once the first one is recorded).
     public let path: String
-    private let handle: Mutex<FileHandle>
+    private let logger: Logger
+    /// nil until the first exchange opens the file; `failed` once opening it has failed.
+    private let handle = Mutex<(file: FileHandle?, failed: Bool)>((nil, false))
 
-    public init(directory: String) throws {
+    /// Creates `directory` if needed and checks that it can be written; the file itself waits.
+    public init(directory: String, logger: Logger = Logger(label: "tollgate")) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        guard FileManager.default.isWritableFile(atPath: directory) else { throw FixtureError("cannot write in \(directory)") }
         let stamp = Fixture.string(Date()).replacingOccurrences(of: ":", with: "")
         path = (directory as NSString).appendingPathComponent("recorded-\(stamp)-\(getpid()).jsonl")
-        FileManager.default.createFile(atPath: path, contents: nil)
-        guard let h = FileHandle(forWritingAtPath: path) else { throw FixtureError("cannot write \(path)") }
-        handle = Mutex(h)
+        self.logger = logger
     }
+
+    /// Whether any exchange has been written (the file exists).
+    public var started: Bool { handle.withLock { $0.file != nil } }
 
     public func record(_ fixture: Fixture) {
         let data = Data((fixture.line + "\n").utf8)
         handle.withLock { h in
-            h.seekToEndOfFile()
-            h.write(data)
+            if h.file == nil, !h.failed {
+                if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+                h.file = FileHandle(forWritingAtPath: path)
+                if h.file == nil {
+                    h.failed = true
+                    logger.error("cannot write the fixture file \(path); exchanges are not recorded")
+                }
+            }
+            guard let file = h.file else { return }
+            do {
+                try file.seekToEnd()
+                try file.write(contentsOf: data)
+            } catch {
+                logger.error("fixture not recorded", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
         }
     }
 }

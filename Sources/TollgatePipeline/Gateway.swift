@@ -315,12 +315,11 @@ public final class Gateway: Sendable {
                            + "then start with `tollgate serve --offline --fixtures DIR`.")
     }
 
-    /// The similarity threshold: the request's header, else the strictest configured for the
-    /// model, else `cache.semantic.threshold`, else the tuned default.
+    /// The similarity threshold: the request's header, else `cache.semantic.thresholds[model]`,
+    /// else `cache.semantic.threshold`, else the tuned default.
     func threshold(for request: ChatRequest, directives: CacheDirectives) -> Double {
         if let t = directives.threshold { return t }
-        let perModel = config.providers.flatMap(\.models).filter { $0.name == request.model }.compactMap(\.threshold).max()
-        return perModel ?? config.cache.semantic.threshold ?? SemanticCache.defaultThreshold
+        return config.cache.semantic.threshold(forModel: request.model) ?? SemanticCache.defaultThreshold
     }
 
     /// Refreshes the cache-size gauges (on each `/metrics` read).

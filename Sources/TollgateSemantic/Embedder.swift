@@ -11,6 +11,13 @@ public protocol Embedder: Sendable {
     var name: String { get }
     /// The L2-normalised embedding of `text`.
     func embed(_ text: String) async throws -> [Float]
+    /// What this embedder cannot read (the semantic layer skips such prompts); nil: it reads any text.
+    var readability: PromptReadability? { get }
+}
+
+extension Embedder {
+    /// A model of unknown languages (a remote one) is trusted to read any text.
+    public var readability: PromptReadability? { nil }
 }
 
 /// A model-free embedder for development: character n-grams (3 to 5) hashed into a fixed-size
@@ -18,6 +25,8 @@ public protocol Embedder: Sendable {
 public struct HashingEmbedder: Embedder {
     public let dimension: Int
     public var name: String { "hashing" }
+    /// English n-grams: other scripts and code are skipped (no vocabulary, so no language check).
+    public var readability: PromptReadability? { PromptReadability(vocabulary: nil) }
 
     public init(dimension: Int = 384) {
         self.dimension = dimension

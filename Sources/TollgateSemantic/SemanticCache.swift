@@ -56,6 +56,8 @@ public final class SemanticCache: Sendable {
     public let guardrail: LookalikeGuard
     /// The pair verifier and the reduced guard, when configured (then they decide instead of `guardrail`).
     public let verification: SemanticVerification?
+    /// What the embedder cannot read (another language or script, mostly code) skips the layer; nil: every prompt is read.
+    public let readability: PromptReadability?
     let store: any CacheStore
     let maxTurns: Int
     let logger: Logger
@@ -76,8 +78,15 @@ public final class SemanticCache: Sendable {
     public static let defaultThreshold = 0.93
 
     public init(embedder: any Embedder, store: any CacheStore, maxTurns: Int = 1, guardrail: LookalikeGuard = LookalikeGuard(),
-                logger: Logger = Logger(label: "tollgate.semantic"), verification: SemanticVerification? = nil) {
+                logger: Logger = Logger(label: "tollgate.semantic"), verification: SemanticVerification? = nil,
+                skipUnreadable: Bool? = nil) {
         self.embedder = embedder
+        // nil: the embedder's own gate (English models skip what they cannot read; a remote one reads all).
+        switch skipUnreadable {
+        case false?: self.readability = nil
+        case true?: self.readability = embedder.readability ?? PromptReadability(vocabulary: nil)
+        case nil: self.readability = embedder.readability
+        }
         self.index = VectorIndex(dimension: embedder.dimension, store: store)
         self.store = store
         self.maxTurns = maxTurns
@@ -89,8 +98,9 @@ public final class SemanticCache: Sendable {
     // MARK: Namespace
 
     /// The request's namespace and last user text, or nil when the request skips the semantic
-    /// layer: more user turns than `max_turns`, a last message that is not the user's, or
-    /// non-text content (an image's meaning is not in the text).
+    /// layer: more user turns than `max_turns`, a last message that is not the user's,
+    /// non-text content (an image's meaning is not in the text), or text the embedder cannot read
+    /// (`readability`: counted in `tollgate_semantic_skipped_total`).
     public func namespace(endpoint: String, tenant: String, request: ChatRequest) -> (CacheKey, String)? {
         let messages = request.messages
         guard let last = messages.indices.last, messages[last]["role"]?.stringValue == "user" else { return nil }
@@ -105,6 +115,10 @@ public final class SemanticCache: Sendable {
         default: return nil
         }
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        if let reason = readability?.unreadable(text) {
+            Observability.semanticSkipped(reason: reason.rawValue)
+            return nil
+        }
         var blanked = messages
         blanked[last] = messages[last].setting("content", "")
         let body = request.body.removing(["stream", "stream_options"]).setting("messages", .array(blanked))
@@ -146,7 +160,9 @@ public final class SemanticCache: Sendable {
         defer { probe.lookedUp(since: started) }
         let query = guardrail.features(of: prompt.text)
         let gate = verification?.gate(threshold) ?? threshold
+        var nearestID: CacheKey?
         for (id, score) in index.search(namespace: prompt.namespace, query: prompt.vector, k: SemanticCache.candidates) {
+            if score >= result.nearest ?? -.infinity { nearestID = id }
             result.nearest = max(result.nearest ?? score, score)
             guard Double(score) >= gate else { continue }
             guard let row = try? store.get(.vectors, id), let stored = VectorRow(decoding: row) else {
@@ -166,8 +182,13 @@ public final class SemanticCache: Sendable {
                                              verdict: verdict.reason ?? (verification == nil ? "look-alike guard: passed" : "verifier: passed"))
                 return result
             }
-            result.guarded.append((score, verdict.reason ?? "guard", verdict.kind?.rawValue ?? "verifier"))
-            probe.refused(stored.text, similarity: score, check: verdict.kind)
+            let check = verdict.kind?.rawValue ?? "verifier"  // no kind: the verifier's own refusal
+            result.guarded.append((score, verdict.reason ?? "guard", check))
+            probe.refused(stored.text, similarity: score, check: check)
+        }
+        if let nearestID, let nearest = result.nearest, probe.recording {
+            let text = (try? store.get(.vectors, nearestID)).flatMap { VectorRow(decoding: $0) }?.text
+            probe.missed(nearest: text, similarity: nearest)
         }
         return result
     }

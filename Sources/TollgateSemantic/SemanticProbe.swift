@@ -4,7 +4,7 @@ import TollgateExactCache
 
 /// What the semantic layer measures about itself for `tollgate bench`: the total time spent
 /// embedding prompts and in lookups (index search, vector rows, the guard), and — only while
-/// recording — the cached prompts the guard refused. Totals are cumulative; the bench replays one
+/// recording — the cached prompts the guard refused and the nearest one of a lookup that missed. Totals are cumulative; the bench replays one
 /// request at a time and reads the difference around each request.
 public final class SemanticProbe: Sendable {
     struct State {
@@ -12,6 +12,13 @@ public final class SemanticProbe: Sendable {
         var lookupNanos: Int64 = 0
         var recording = false
         var refused: [Refusal] = []
+        var nearest: Nearest?
+    }
+
+    /// The nearest cached prompt of a lookup that served nothing: its text and similarity.
+    public struct Nearest: Sendable {
+        public let cachedPrompt: String?
+        public let similarity: Double
     }
 
     /// A cached prompt the guard refused for a query: its similarity and the check that failed.
@@ -21,11 +28,13 @@ public final class SemanticProbe: Sendable {
         public let check: String
     }
 
-    /// Totals so far, and the refused cached prompts since the last `take()`.
+    /// Totals so far, the refused cached prompts since the last `take()`, and the nearest
+    /// candidate of the last lookup since then that served nothing.
     public struct Snapshot: Sendable {
         public let embedNanos: Int64
         public let lookupNanos: Int64
         public let refused: [Refusal]
+        public let nearest: Nearest?
     }
 
     let state = Mutex(State())
@@ -38,8 +47,11 @@ public final class SemanticProbe: Sendable {
     /// The totals, and the refused prompts recorded since the last call.
     public func take() -> Snapshot {
         state.withLock { s in
-            defer { s.refused.removeAll(keepingCapacity: true) }
-            return Snapshot(embedNanos: s.embedNanos, lookupNanos: s.lookupNanos, refused: s.refused)
+            defer {
+                s.refused.removeAll(keepingCapacity: true)
+                s.nearest = nil
+            }
+            return Snapshot(embedNanos: s.embedNanos, lookupNanos: s.lookupNanos, refused: s.refused, nearest: s.nearest)
         }
     }
 
@@ -53,9 +65,18 @@ public final class SemanticProbe: Sendable {
         state.withLock { $0.lookupNanos += n }
     }
 
-    func refused(_ cachedPrompt: String, similarity: Float, check: MismatchKind?) {
+    /// Recording (the bench): then `missed` is worth a store read for the prompt's text.
+    var recording: Bool { state.withLock { $0.recording } }
+
+    func missed(nearest cachedPrompt: String?, similarity: Float) {
         state.withLock {
-            if $0.recording { $0.refused.append(Refusal(cachedPrompt: cachedPrompt, similarity: Double(similarity), check: check?.rawValue ?? "guard")) }
+            if $0.recording { $0.nearest = Nearest(cachedPrompt: cachedPrompt, similarity: Double(similarity)) }
+        }
+    }
+
+    func refused(_ cachedPrompt: String, similarity: Float, check: String) {
+        state.withLock {
+            if $0.recording { $0.refused.append(Refusal(cachedPrompt: cachedPrompt, similarity: Double(similarity), check: check)) }
         }
     }
 

@@ -23,7 +23,7 @@ public enum SemanticSetup {
             embedder = minilm
         }
         let cache = SemanticCache(embedder: embedder, store: store, maxTurns: s.maxTurns, logger: logger,
-                                  verification: SemanticVerification.load(s.verifier, modelDir: s.modelDir, logger: logger))
+                                  verification: SemanticVerification.load(s.verifier, modelDir: s.modelDir, logger: logger), skipUnreadable: s.skipUnreadable)
         do {
             let n = try cache.load()
             logger.info("semantic cache on (\(embedder.name)); \(n) cached prompts loaded")

@@ -93,3 +93,18 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         logger.info("request", metadata: m)
     }
 }
+
+/// The access-log line of a request answered before it reached the router: a head the HTTP
+/// parser rejected (400, or 431 for oversized headers), answered by `ConnectionGuard`. Method and
+/// route are unknown ("-"); the line has the same fields as the others where they are known.
+enum AccessLog {
+    static func rejected(logger: Logger, requestID: String, status: Int, error: String, parserError: String, duration: Duration) {
+        Observability.request(route: "-", status: status, cache: nil, duration: duration)
+        guard logger.logLevel <= .info else { return }
+        let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        logger.info("request", metadata: [
+            "request_id": "\(requestID)", "method": "-", "route": "-", "status": .stringConvertible(LogNumber(status)), "cache": "none",
+            "latency_ms": .stringConvertible(LogNumber(ms, decimals: 3)), "error": "\(error)", "parser_error": "\(parserError)",
+        ])
+    }
+}

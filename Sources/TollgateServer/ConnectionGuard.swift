@@ -53,7 +53,7 @@ public final class ConnectionCounter: Sendable {
 /// The idle timer starts once the last response has been sent, not when it was handed over.
 /// A timer that fires closes the connection. It also answers `Expect: 100-continue`, and a head
 /// the HTTP decoder rejects gets an OpenAI-shaped 400 (431 for oversized headers) instead of a
-/// bare one.
+/// bare one, with its access-log line (`AccessLog.rejected`).
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -78,6 +78,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var sendTimer: Scheduled<Void>?
     private var unsent = 0
     private var lastProgress = NIODeadline.now()
+    /// When the first byte of a request not yet parsed arrived (for a rejected head's access line).
+    private var arrivedAt: NIODeadline?
+    /// A malformed head has been answered (the connection is closing).
+    private var rejected = false
 
     init(limits: GatewayConfig.Limits, counter: ConnectionCounter, logger: Logger) {
         headerTimeout = .milliseconds(Int64(limits.headerTimeoutMs))
@@ -99,6 +103,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// `headerTimeout` to complete.
     fileprivate func bytesArrived(_ context: ChannelHandlerContext) {
         if phase == "idle" { arm(context, headerTimeout, "header") }
+        if arrivedAt == nil, !reading, inFlight == 0 { arrivedAt = .now() }
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -133,6 +138,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
+            arrivedAt = nil
             reading = true
             inFlight += 1
             arm(context, bodyTimeout, "body")
@@ -178,15 +184,29 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireErrorCaught(error)
             return
         }
+        // One answer (and one access line) per connection: it is closed after this one.
+        guard !rejected else { return }
+        rejected = true
         let tooLarge = parse == .headerOverflow
         let status: HTTPResponse.Status = tooLarge ? .requestHeaderFieldsTooLarge : .badRequest
         let message = tooLarge ? "The request's headers are too large." : "The request is not valid HTTP/1.1 (\(parse))."
         let body = GatewayResponse.error(GatewayError(status: status, message: message, type: "invalid_request_error", code: "invalid_http")).body
-        let head = HTTPResponse(status: status, headerFields: [.contentType: "application/json", .contentLength: "\(body.readableBytes)", .connection: "close"])
+        let requestID = RequestIDs.next()
+        var fields: HTTPFields = [.contentType: "application/json", .contentLength: "\(body.readableBytes)", .connection: "close"]
+        fields[GatewayResponse.Header.requestID] = requestID
+        let head = HTTPResponse(status: status, headerFields: fields)
         logger.debug("malformed request head", metadata: ["error": "\(parse)"])
+        let arrived = arrivedAt ?? .now()
+        arrivedAt = nil
+        let logger = self.logger, code = Int(status.code), parserError = "\(parse)"
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolatedUnsafeUnchecked().whenComplete { _ in
+            // Answered, so it has its access-log line too, once the answer is out (method and route unknown: "-").
+            AccessLog.rejected(logger: logger, requestID: requestID, status: code, error: "invalid_http", parserError: parserError,
+                               duration: .nanoseconds((NIODeadline.now() - arrived).nanoseconds))
+            context.close(promise: nil)
+        }
         cancel()
     }
 

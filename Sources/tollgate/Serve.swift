@@ -101,8 +101,8 @@ struct Serve: AsyncParsableCommand {
         }
         var recorder: FixtureRecorder?
         if let record {
-            recorder = try FixtureRecorder(directory: record)
-            logger.info("recording upstream exchanges to \(recorder!.path)")
+            recorder = try FixtureRecorder(directory: record, logger: logger)
+            logger.info("recording upstream exchanges to \(recorder!.path) (created at the first one)")
         }
         var shared: SharedTier?
         if let s = cfg.cache.shared, !isOffline {
@@ -132,6 +132,7 @@ struct Serve: AsyncParsableCommand {
         let auth = cfg.keys.isEmpty ? "" : " -H \"Authorization: Bearer $YOUR_KEY\""
         let metrics = Observability.bootstrap(.init(models: cfg.providers.map { ($0.name, $0.models.map(\.name)) }, tenants: Array(Set(cfg.keys.map(\.tenant))).sorted(),
                                                     guardChecks: semantic == nil ? [] : MismatchKind.allCases.map(\.rawValue) + ["verifier"],
+                                                    skipReasons: semantic?.readability == nil ? [] : PromptReadability.Unreadable.allCases.map(\.rawValue),
                                                     shared: shared != nil, version: TollgateVersion.string))
         let tracing: (any Service)?
         do {

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TollgateCore
 
 /// `tollgate similarity "a" "b"`: what the semantic layer would make of two prompts.
 struct SimilarityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "similarity",
-        abstract: "Print the cosine similarity of two prompts and the look-alike guard's verdict.")
+        abstract: "Print the cosine similarity of two prompts and the verdict of the guard and the verifier (as configured).")
 
     @Argument(help: "First prompt.") var a: String
     @Argument(help: "Second prompt.") var b: String
@@ -24,13 +25,28 @@ struct SimilarityCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("tollgate: cannot load the model in \(dir): \(error)\n\(SemanticSetup.modelHint)\n".utf8))
             throw ExitCode(1)
         }
+        let s = cfg.cache.semantic
+        if s.skipUnreadable != false, let gate = embedder.readability, let why = gate.unreadable(a) ?? gate.unreadable(b) {
+            print("skipped    \(why.rawValue): the embedder cannot read it; such prompts are served from the exact layer only")
+            return
+        }
+        var quiet = Logger(label: "tollgate.similarity")
+        quiet.logLevel = .warning
+        let verification = SemanticVerification.load(s.verifier, modelDir: dir, logger: quiet)
         let cosine = VectorMath.dot(embedder.embed(a), embedder.embed(b))
-        let verdict = LookalikeGuard().verdict(query: a, cached: b)
-        let t = threshold ?? cfg.cache.semantic.threshold ?? SemanticCache.defaultThreshold
+        let t = threshold ?? s.threshold ?? SemanticCache.defaultThreshold
+        let gate = verification?.gate(t) ?? t
         print(String(format: "cosine     %.4f", cosine))
-        print("guard      \(verdict.pass ? "pass" : "block: \(verdict.reason ?? "mismatch")")")
-        let shared = Double(cosine) >= t && verdict.pass
-        print(String(format: "threshold  %.2f", t))
+        let verdict: GuardVerdict
+        if let v = verification {
+            verdict = v.verdict(query: a, queryFeatures: v.guardrail.features(of: a), cached: b)
+            print("verifier   \(verdict.pass ? "pass" : "block"): \(verdict.reason ?? "mismatch") (reduced guard, then the pair verifier)")
+        } else {
+            verdict = LookalikeGuard().verdict(query: a, cached: b)
+            print("guard      \(verdict.pass ? "pass" : "block: \(verdict.reason ?? "mismatch")")")
+        }
+        let shared = Double(cosine) >= gate && verdict.pass
+        print(String(format: "threshold  %.2f", gate) + (verification == nil ? "" : " (the verifier's candidate gate)"))
         print("verdict    \(shared ? "semantic hit: the prompts would share an answer" : "miss: the prompts would not share an answer")")
     }
 }

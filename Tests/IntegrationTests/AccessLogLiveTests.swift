@@ -109,4 +109,48 @@ struct AccessLogLiveTests {
         let health = try await get(gateway.url + "/healthz")
         #expect(health.headers["x-request-id"]?.hasPrefix("req-") == true, "every answer names its request id")
     }
+
+    /// Requests the HTTP parser rejects before any route sees them (a malformed request line, a
+    /// bad header, oversized headers) and a malformed chunk size: each answer has its one line
+    /// at info, found by the `x-request-id` the answer carries; method and route are "-" when
+    /// the head never parsed.
+    @Test func requestsRejectedBeforeTheRouterHaveTheirLineToo() async throws {
+        let (gateway, _) = try await startGateway(config: "")
+        func exchange(_ request: String) async throws -> String {
+            let c = try RawConnection(port: gateway.port)
+            c.send(request)
+            _ = try await eventually(within: .seconds(10)) { c.poll(); return c.closedByPeer || c.text.contains("}") }
+            return c.text
+        }
+        func requestID(_ answer: String) -> String? {
+            answer.split(separator: "\r\n").first { $0.lowercased().hasPrefix("x-request-id:") }.map { String($0.dropFirst(13)).trimmingCharacters(in: .whitespaces) }
+        }
+        let cases: [(name: String, request: String, status: Int, route: String)] = [
+            ("request line", "NOT A REQUEST LINE\r\n\r\n", 400, "-"),
+            ("bad header", "GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", 400, "-"),
+            ("huge headers", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\n\r\n", 431, "-"),
+            ("chunk size zz", "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+             400, "/v1/chat/completions"),
+        ]
+        var ids: [String] = []
+        for c in cases {
+            let answer = try await exchange(c.request)
+            #expect(answer.hasPrefix("HTTP/1.1 \(c.status)"), "\(c.name): \(answer.prefix(300))")
+            let id = try #require(requestID(answer), "\(c.name): no x-request-id in \(answer.prefix(300))")
+            ids.append(id)
+            #expect(try await eventually { accessLine(gateway, id) != nil }, "\(c.name): no access line in \(gateway.log.suffix(2000))")
+            let line = try #require(accessLine(gateway, id))
+            #expect(line["level"]?.stringValue == "info" && line["status"] == .int(c.status) && isNumber(line["status"]), "\(c.name): \(line.jsonString)")
+            #expect(line["route"]?.stringValue == c.route && line["cache"]?.stringValue == "none" && isNumber(line["latency_ms"]), "\(c.name): \(line.jsonString)")
+            if c.route == "-" { #expect(line["method"]?.stringValue == "-" && line["error"]?.stringValue == "invalid_http", "\(c.name): \(line.jsonString)") }
+        }
+        let access = logLines(gateway).filter { $0["msg"]?.stringValue == "request" }
+        #expect(access.count == cases.count, "one line per answered request: \(access.map(\.jsonString))")
+        #expect(Set(ids).count == cases.count)
+        #expect(!gateway.log.contains("aaaaaaaaaa"), "header text reached the log")
+        let metrics = try await get(gateway.url + "/metrics").text
+        let counted = metrics.split(separator: "\n").filter { $0.hasPrefix("tollgate_requests_total{") && $0.contains(#"route="-""#) }
+        #expect(counted.contains { $0.contains(#"status="431""#) && $0.hasSuffix(" 1") } && counted.contains { $0.contains(#"status="400""#) && $0.hasSuffix(" 2") },
+                "counted in tollgate_requests_total with route \"-\": \(counted)")
+    }
 }

@@ -16,6 +16,10 @@ struct CLILiveTests {
         let r = try runTollgateCapturing(["--version"])
         #expect(r.status == 0)
         #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == TollgateVersion.string, "\(r.stdout)")
+        // The repository's VERSION file is the same string.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let file = try String(contentsOfFile: root.appendingPathComponent("VERSION").path, encoding: .utf8)
+        #expect(r.stdout == file, "--version says \(r.stdout.debugDescription), VERSION \(file.debugDescription)")
     }
 
     @Test func configCheckReportsEveryErrorWithItsLine() throws {

@@ -20,9 +20,10 @@ final class TollgateProcess: @unchecked Sendable {
     let logPath: String
     var url: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts `tollgate ARGS` and waits (with a deadline) for its "listening on" line.
+    /// Starts `tollgate ARGS` and waits (with a deadline) for its "listening on" line. The deadline is
+    /// generous: the embedded default embeds ~300 fixtures at start, slow in a debug build on a busy machine.
     /// - Parameter environment: variables added to the test process's own, for this process only.
-    init(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(30)) async throws {
+    init(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(90)) async throws {
         let stdout = Pipe()
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-\(UUID().uuidString).log").path
         FileManager.default.createFile(atPath: logPath, contents: nil)

@@ -57,7 +57,9 @@ import TollgateCore
         if !run.guardOn { #expect(s.refusedOtherClass + s.refusedSameClass + s.refusedUnscored == 0) }
         for o in run.outcomes {
             #expect(o.refusals.count == o.refusedOtherClass + o.refusedSameClass + o.refusedUnscored)
-            #expect(o.refusals.allSatisfy { $0.similarity >= run.threshold - 1e-6 && MismatchKind(rawValue: $0.check) != nil })
+            // With the verifier (the default) candidates start at its looser gate, and it refuses as `verifier`.
+            let gate = min(run.threshold, GatewayConfig.VerifierSettings.defaultCandidateThreshold)
+            #expect(o.refusals.allSatisfy { $0.similarity >= gate - 1e-6 && (MismatchKind(rawValue: $0.check) != nil || $0.check == "verifier") })
         }
     }
 
@@ -107,7 +109,7 @@ import TollgateCore
         #expect(!refusals.isEmpty && refusals.count == atDefault.summary.refusedOtherClass + atDefault.summary.refusedSameClass + atDefault.summary.refusedUnscored)
         for line in refusals {
             let r = try JSONValue.parse(String(line))
-            #expect(r["check"]?.stringValue.flatMap(MismatchKind.init(rawValue:)) != nil && r["cached"]?.stringValue != "?")
+            #expect((r["check"]?.stringValue.flatMap(MismatchKind.init(rawValue:)) != nil || r["check"]?.stringValue == "verifier") && r["cached"]?.stringValue != "?")
             #expect(r["cached_class"]?.stringValue != nil && r["same_class"]?.boolValue == (r["query_class"] == r["cached_class"]))
         }
         let singleMD = try String(contentsOfFile: dir + "/single/report.md", encoding: .utf8)

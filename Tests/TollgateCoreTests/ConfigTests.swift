@@ -89,10 +89,29 @@ struct ConfigTests {
         ("providers: [{ name: a, base_url: http://x, models: [{name: m, capabilities: [telepathy]}] }]", "providers[0].models[0].capabilities[0]"),
         ("keys: [{ tenant: a }]", "keys[0]"),
         ("limits: { max_body_bytes: -1 }", "limits.max_body_bytes"),
+        ("cache: { semantic: { thresholds: { m: 1.5 } } }", "cache.semantic.thresholds.m"),
+        ("cache: { semantic: { thresholds: { other: 0.9 } } }\nproviders: [{ name: a, base_url: http://x, models: [{name: m}] }]", "cache.semantic.thresholds.other"),
+        ("providers: [{ name: a, base_url: http://x, models: [{name: m, threshold: 0.95}] }]", "providers[0].models[0].threshold"),
+        ("cache: { semantic: { skip_unreadable: sometimes } }", "cache.semantic.skip_unreadable"),
     ])
     func rejectsBadValues(yaml: String, key: String) {
         let error = #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml) }
         #expect(error?.key == key, "\(error?.description ?? "")")
+    }
+
+    /// `cache.semantic.thresholds` by the model name clients send; other models get `threshold`.
+    @Test func perModelThresholds() throws {
+        let c = try ConfigLoader.parse("""
+        cache: { semantic: { threshold: 0.9, thresholds: { medical: 0.97 }, skip_unreadable: false } }
+        providers: [{ name: a, base_url: http://x, models: [{name: medical}, {name: chat}] }]
+        """)
+        #expect(c.cache.semantic.threshold(forModel: "medical") == 0.97)
+        #expect(c.cache.semantic.threshold(forModel: "chat") == 0.9)
+        #expect(c.cache.semantic.skipUnreadable == false)
+        let moved = #expect(throws: ConfigError.self) {
+            try ConfigLoader.parse("providers: [{ name: a, base_url: http://x, models: [{name: m, threshold: 0.95}] }]")
+        }
+        #expect(moved?.description.contains("cache.semantic.thresholds: { m: VALUE }") == true, "\(moved?.description ?? "")")
     }
 
     @Test func duplicateProviderNamesAreRejected() {

@@ -28,7 +28,10 @@ def main():
         print(f"| {t} | {'on' if p['guard'] else 'off'} | {s['semantic_hits']} | {correct} | {wrong} | {prec:.3f} | "
               f"{s['hits_of_achievable']['value']:.3f} | {s['achievable']['count']} | {refused} | {after} |")
     print()
-    print(f"guard above threshold alone everywhere: {d['guard_above_threshold_alone']}")
+    print(f"guard above threshold alone, outside the 95 % intervals, at every compared point: {d['guard_above_threshold_alone']}")
+    v = d.get("guard_vs_threshold_alone")
+    if v:
+        print(f"compared points: {v['compared']}; above {len(v['above'])}, within the intervals {len(v['within_intervals'])}, below {len(v['below'])}")
 
 
 if __name__ == "__main__":

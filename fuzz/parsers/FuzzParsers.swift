@@ -2,7 +2,10 @@
 // Built only with TOLLGATE_FUZZ=1 (Package.swift) and `-sanitize=fuzzer`; run by scripts/fuzz.sh.
 import Foundation
 import NIOCore
-import TollgateCore
+import TollgateBase
+import TollgateDialects
+import TollgateExactCache
+import TollgateFixtures
 
 private let responses = ResponsesDialect(store: ResponseStore(store: MemoryStore()), maxMessages: 64)
 private let messages = MessagesDialect(maxMessages: 64)

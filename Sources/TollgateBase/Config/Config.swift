@@ -14,11 +14,17 @@ public struct GatewayConfig: Sendable {
         public var embedder = "minilm"
         public var modelDir = ".models/all-MiniLM-L6-v2"
         public var threshold: Double?
+        /// Per-model thresholds (`cache.semantic.thresholds: {model: t}`), by the model name clients send.
+        public var thresholds: [String: Double] = [:]
         public var maxTurns = 1
+        /// Skip prompts the embedder cannot read (another language or script, mostly code): nil
+        /// means yes for the English `minilm` and `hashing` embedders, no for `remote` (`skip_unreadable`).
+        public var skipUnreadable: Bool?
         /// The upstream of the `remote` embedder.
         public var remote: RemoteEmbedding?
-        /// The pair verifier (`cache.semantic.verifier`); nil: cosine threshold and full guard only.
-        public var verifier: VerifierSettings?
+        /// The pair verifier (`cache.semantic.verifier`), on by default; nil (`verifier: false`): the
+        /// cosine threshold and the full look-alike guard only.
+        public var verifier: VerifierSettings? = VerifierSettings()
     }
 
     /// An OpenAI-compatible embeddings upstream for `embedder: remote`.
@@ -197,11 +203,9 @@ public struct ModelConfig: Sendable {
     public var cacheWriteUSDPerMTok: Double?
     public var contextWindow: Int
     public var capabilities: Set<Capability>
-    /// A stricter (or looser) semantic threshold for this model.
-    public var threshold: Double?
 
     public init(name: String, upstream: String? = nil, inputUSDPerMTok: Double, outputUSDPerMTok: Double,
-                contextWindow: Int = 128_000, capabilities: Set<Capability> = Set(Capability.allCases), threshold: Double? = nil, kind: ModelKind? = nil) {
+                contextWindow: Int = 128_000, capabilities: Set<Capability> = Set(Capability.allCases), kind: ModelKind? = nil) {
         self.name = name
         self.kind = kind ?? .inferred(from: name)
         self.upstream = upstream ?? name
@@ -209,7 +213,6 @@ public struct ModelConfig: Sendable {
         self.outputUSDPerMTok = outputUSDPerMTok
         self.contextWindow = contextWindow
         self.capabilities = capabilities
-        self.threshold = threshold
     }
 }
 
@@ -248,5 +251,13 @@ extension GatewayConfig {
         public var threshold = defaultThreshold
         public var candidateThreshold = defaultCandidateThreshold
         public init() {}
+    }
+}
+
+extension GatewayConfig.Semantic {
+    /// The configured threshold for requests to `model`: its `thresholds` entry, else `threshold`;
+    /// nil: the semantic layer's tuned default.
+    public func threshold(forModel model: String) -> Double? {
+        thresholds[model] ?? threshold
     }
 }

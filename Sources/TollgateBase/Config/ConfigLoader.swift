@@ -86,19 +86,28 @@ public enum ConfigLoader {
             if let v = cache.int("ttl_seconds", in: 1...Int(Int32.max)) { config.cache.ttlSeconds = v }
             if let v = cache.int("max_bytes", in: (1 << 20)...(1 << 40)) { config.cache.maxBytes = v }
             if let s = cache.child("semantic") {
-                s.allowOnly(["enabled", "embedder", "model_dir", "threshold", "max_turns", "remote", "verifier"])
+                s.allowOnly(["enabled", "embedder", "model_dir", "threshold", "thresholds", "max_turns", "skip_unreadable", "remote", "verifier"])
                 if let v = s.bool("enabled") { config.cache.semantic.enabled = v }
                 if let v = s.string("embedder", oneOf: ["minilm", "hashing", "remote"]) { config.cache.semantic.embedder = v }
                 if let v = s.string("model_dir") { config.cache.semantic.modelDir = v }
                 if let v = s.double("threshold", in: 0...1) { config.cache.semantic.threshold = v }
                 if let v = s.int("max_turns", in: 1...1000) { config.cache.semantic.maxTurns = v }
+                if let v = s.bool("skip_unreadable") { config.cache.semantic.skipUnreadable = v }
+                if let t = s.child("thresholds") {
+                    for (k, _) in t.node.mapping ?? [:] {
+                        guard let model = k.string else { continue }
+                        if let v = t.double(model, in: 0...1) { config.cache.semantic.thresholds[model] = v }
+                    }
+                }
                 if let r = s.child("remote") {
                     r.allowOnly(["base_url", "model", "dimension", "api_key_env"])
                     config.cache.semantic.remote = GatewayConfig.RemoteEmbedding(
                         baseURL: r.requiredString("base_url"), model: r.requiredString("model"),
                         dimension: r.int("dimension", in: 1...65536) ?? 1536, apiKeyEnv: r.string("api_key_env"))
                 }
-                if let v = s.child("verifier") {
+                if let node = s.value("verifier"), node.mapping == nil, let on = s.bool("verifier") {
+                    config.cache.semantic.verifier = on ? GatewayConfig.VerifierSettings() : nil
+                } else if let v = s.child("verifier") {
                     v.allowOnly(["path", "threshold", "candidate_threshold"])
                     var settings = GatewayConfig.VerifierSettings()
                     if let p = v.string("path") { settings.path = p }
@@ -154,6 +163,13 @@ public enum ConfigLoader {
                 config.providers.append(provider)
             }
         }
+        // A per-model threshold names a model clients can ask for.
+        if !config.providers.isEmpty, let t = r.child("cache")?.child("semantic")?.child("thresholds") {
+            let models = Set(config.providers.flatMap(\.models).map(\.name))
+            for model in config.cache.semantic.thresholds.keys.sorted() where !models.contains(model) {
+                t.report(t.error(model, "no configured model is named `\(model)` (models: \(models.sorted().joined(separator: ", ")))"))
+            }
+        }
         if let keys = r.sequence("keys") {
             for k in keys {
                 k.allowOnly(["key_env", "key_sha256", "tenant", "requests_per_minute", "tokens_per_minute", "usd_per_day", "admin"])
@@ -188,6 +204,9 @@ public enum ConfigLoader {
         for m in modelNodes {
             m.allowOnly(["name", "kind", "upstream", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok", "cache_write_usd_per_mtok",
                              "context_window", "capabilities", "threshold"])
+            if m.value("threshold") != nil {
+                m.report(m.error("threshold", "moved: a model's semantic threshold is set in `cache.semantic.thresholds: { \(m.string("name") ?? "MODEL"): VALUE }`"))
+            }
             var kind: ModelKind?
             if let k = m.string("kind") {
                 kind = ModelKind(rawValue: k)
@@ -212,7 +231,6 @@ public enum ConfigLoader {
                 outputUSDPerMTok: m.double("output_usd_per_mtok", in: 0...1e6) ?? 0,
                 contextWindow: m.int("context_window", in: 1...100_000_000) ?? 128_000,
                 capabilities: caps,
-                threshold: m.double("threshold", in: 0...1),
                 kind: kind))
             models[models.count - 1].cachedInputUSDPerMTok = m.double("cached_input_usd_per_mtok", in: 0...1e6)
             models[models.count - 1].cacheWriteUSDPerMTok = m.double("cache_write_usd_per_mtok", in: 0...1e6)

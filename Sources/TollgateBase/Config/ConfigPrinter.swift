@@ -20,8 +20,13 @@ extension GatewayConfig {
         out.append("    enabled: \(s.enabled)")
         out.append("    embedder: \(s.embedder)")
         out.append("    model_dir: \(q(s.modelDir))")
-        out.append("    threshold: \(s.threshold.map(n) ?? "null")  # null: per-model thresholds, else the tuned default")
+        out.append("    threshold: \(s.threshold.map(n) ?? "null")  # null: the semantic layer's tuned default")
+        if !s.thresholds.isEmpty {
+            out.append("    thresholds:")
+            for (model, t) in s.thresholds.sorted(by: { $0.key < $1.key }) { out.append("      \(q(model)): \(n(t))") }
+        }
         out.append("    max_turns: \(s.maxTurns)")
+        out.append("    skip_unreadable: \(s.skipUnreadable.map(String.init) ?? "null")  # null: yes for minilm and hashing, no for remote")
         if let r = s.remote {
             out.append("    remote:")
             out.append("      base_url: \(q(r.baseURL))")
@@ -31,6 +36,8 @@ extension GatewayConfig {
         }
         if let v = s.verifier {
             out.append("    verifier: { path: \(q(v.path)), threshold: \(n(v.threshold)), candidate_threshold: \(n(v.candidateThreshold)) }")
+        } else {
+            out.append("    verifier: false  # the cosine threshold and the full look-alike guard only")
         }
         if let sh = cache.shared {
             out.append("  shared:")
@@ -68,7 +75,6 @@ extension GatewayConfig {
                 if let c = m.cacheWriteUSDPerMTok { fields.append("cache_write_usd_per_mtok: \(n(c))") }
                 fields.append("context_window: \(m.contextWindow)")
                 fields.append("capabilities: [\(Capability.allCases.filter(m.capabilities.contains).map(\.rawValue).joined(separator: ", "))]")
-                if let t = m.threshold { fields.append("threshold: \(n(t))") }
                 out.append("      - { \(fields.joined(separator: ", ")) }")
             }
         }

@@ -37,6 +37,7 @@ public enum Observability {
         static let saved = "US dollars that cache hits saved: what the cached answers cost when they were fetched."
         static let bestSimilarity = "Cosine similarity of the nearest cached prompt at each semantic lookup, by whether the lookup was served (hit) or not (miss): where a threshold would cut."
         static let guarded = "Semantic candidates above the threshold that the look-alike guard refused, by the check that failed."
+        static let skipped = "Prompts the semantic layer did not read because its embedder cannot (other_script, other_language, mostly_code): served from the exact layer only."
         static let entries = "Answers stored in the local cache (LMDB)."
         static let vectors = "Prompt vectors stored for the semantic layer."
         static let bytes = "Size of the LMDB file's pages in use, free-list and B-tree pages included; /admin/stats `bytes` counts only the stored entries' own bytes, so it is smaller."
@@ -60,13 +61,17 @@ public enum Observability {
         public var tenants: [String] = []
         /// The guard's check names.
         public var guardChecks: [String] = []
+        /// Why the semantic layer may skip a prompt (`tollgate_semantic_skipped_total`'s reasons).
+        public var skipReasons: [String] = []
         public var shared = false
         public var version = ""
 
-        public init(models: [(provider: String, models: [String])] = [], tenants: [String] = [], guardChecks: [String] = [], shared: Bool = false, version: String = "") {
+        public init(models: [(provider: String, models: [String])] = [], tenants: [String] = [], guardChecks: [String] = [], skipReasons: [String] = [],
+                    shared: Bool = false, version: String = "") {
             self.models = models
             self.tenants = tenants
             self.guardChecks = guardChecks
+            self.skipReasons = skipReasons
             self.shared = shared
             self.version = version
         }
@@ -88,6 +93,7 @@ public enum Observability {
             for (p, m, t) in triples { _ = usage(UsageKey(provider: p, model: m, tenant: t)) }
         }
         for check in known.guardChecks { guarded(check: check, count: 0) }
+        for reason in known.skipReasons { semanticSkipped(reason: reason, count: 0) }
         if !known.guardChecks.isEmpty { _ = similarityHistogram(hit: true); _ = similarityHistogram(hit: false) }
         cacheSize(entries: 0, vectors: 0, bytes: 0)
         if known.shared {
@@ -122,7 +128,7 @@ public enum Observability {
 
     /// `tollgate_requests_total{route,status,cache}` and `tollgate_request_duration_seconds{route,cache}`.
     package static func request(route: String, status: Int, cache: String?, duration: Duration) {
-        let key = RequestKey(route: knownRoutes.contains(route) || route.hasSuffix("{id}") ? route : "other", status: status, cache: cache ?? "none")
+        let key = RequestKey(route: knownRoutes.contains(route) || route.hasSuffix("{id}") || route == "-" ? route : "other", status: status, cache: cache ?? "none")
         requestCounter(key).increment()
         let histogram = durations.withLock { all in
             if let h = all[[key.route, key.cache]] { return h }
@@ -192,6 +198,11 @@ public enum Observability {
     /// A semantic candidate the look-alike guard refused, by the check that failed.
     package static func guarded(check: String, count: Int = 1) {
         registry.makeCounter(descriptor: descriptor("tollgate_semantic_guarded_total", Family.guarded), labels: [("check", check)]).increment(by: Int64(count))
+    }
+
+    /// A prompt the semantic layer skipped because its embedder cannot read it, by the reason.
+    package static func semanticSkipped(reason: String, count: Int = 1) {
+        registry.makeCounter(descriptor: descriptor("tollgate_semantic_skipped_total", Family.skipped), labels: [("reason", reason)]).increment(by: Int64(count))
     }
 
     /// Its buckets: 0.5 to 1.0 by 0.05.

@@ -23,6 +23,7 @@ public final class BatchingEmbedder: Embedder, @unchecked Sendable {
     public let inlineWhenIdle: Bool
     public var dimension: Int { model.dimension }
     public var name: String { model.name }
+    public var readability: PromptReadability? { model.readability }
 
     private struct Pending {
         let ids: [Int32]

@@ -16,6 +16,8 @@ import TollgateHTTPClient
 public final class MiniLMEmbedder: @unchecked Sendable {
     /// The tokenizer that `embed(_:)` uses (from the model's `vocab.txt`).
     public let tokenizer: WordPieceTokenizer
+    /// English only: prompts in other languages or scripts, or mostly code, are not read (its vocabulary decides).
+    public let readability: PromptReadability?
     /// The encoder dimensions.
     public let configuration: BertConfiguration
     /// The most tokens embedded, `[CLS]` and `[SEP]` included; longer texts are truncated (default 256).
@@ -68,6 +70,7 @@ public final class MiniLMEmbedder: @unchecked Sendable {
         }
         self.file = file
         self.tokenizer = tokenizer
+        self.readability = PromptReadability(vocabulary: tokenizer.vocabulary)
         self.configuration = c
         self.maxTokens = maxTokens
         self.weights = try Weights(file: file, configuration: c)

@@ -78,6 +78,10 @@ struct SemanticVerificationTests {
             """)
         let v = try #require(c.cache.semantic.verifier)
         #expect(v.path == "/x/v.safetensors" && v.threshold == 0.7 && v.candidateThreshold == 0.82)
-        #expect(try ConfigLoader.parse("cache: { semantic: { threshold: 0.9 } }").cache.semantic.verifier == nil)
+        // On by default; `verifier: false` turns it off, `verifier: true` asks for the defaults.
+        #expect(try ConfigLoader.parse("cache: { semantic: { threshold: 0.9 } }").cache.semantic.verifier == GatewayConfig.VerifierSettings())
+        #expect(try ConfigLoader.parse("cache: { semantic: { verifier: false } }").cache.semantic.verifier == nil)
+        #expect(try ConfigLoader.parse("cache: { semantic: { verifier: true } }").cache.semantic.verifier == GatewayConfig.VerifierSettings())
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse("cache: { semantic: { verifier: maybe } }") }
     }
 }
