@@ -112,6 +112,13 @@ public final class Gateway: Sendable {
             response = dialect.errorResponse(error, requestID: requestID)
             if error.code == GatewayError.offlineNoFixture { response.markOfflineMiss() }
         }
+        return settle(response, caller: caller, requestID: requestID, since: started)
+    }
+
+    /// The last step of every answer: its request id, and (unless it is a 401) the per-tenant stats
+    /// and the time series.
+    func settle(_ response: GatewayResponse, caller: Auth.Caller, requestID: String, since started: ContinuousClock.Instant) -> GatewayResponse {
+        var response = response
         response.headers[GatewayResponse.Header.requestID] = requestID
         if response.status != .unauthorized {
             stats.record(tenant: caller.tenant, model: AccessRecord.current?.fields.model, response: response)
@@ -128,7 +135,7 @@ public final class Gateway: Sendable {
 
         // 1. Exact cache, fast path: the raw body's hash names a body seen before; no JSON parse.
         let rawKey = CacheKey.raw(endpoint: dialect.endpoint, tenant: tenant, body: body.readableBytesView)
-        if directives.lookup, dialect.answersFromAlias, let target = exact.resolveAlias(rawKey), let entry = exact.lookup(target.key, freshness: freshness) {
+        if let (target, entry) = aliasHit(dialect, rawKey: rawKey, directives: directives, freshness: freshness) {
             return await answer(entry, dialect: dialect, request: nil, stream: target.stream, includeUsage: target.includeUsage, tenant: tenant)
         }
 

@@ -24,8 +24,11 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// The client's request id if it is short and printable, else a fresh one.
-    static func requestID(_ request: Request) -> String {
-        if let given = request.headers[GatewayResponse.Header.requestID], !given.isEmpty, given.utf8.count <= 128,
+    static func requestID(_ request: Request) -> String { requestID(request.headers) }
+
+    /// The request id for these request headers (see `requestID(_:)`).
+    static func requestID(_ headers: HTTPFields) -> String {
+        if let given = headers[GatewayResponse.Header.requestID], !given.isEmpty, given.utf8.count <= 128,
            given.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) {
             return given
         }

@@ -128,9 +128,13 @@ public enum GatewayServer {
                                    services: [any Service] = [], onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let limits = gateway.config.limits
         let counter = ConnectionCounter(maximum: limits.maxConnections)
+        let fastPath = ExactHitResponder.enabled
         return Application(
             router: router(gateway: gateway, metrics: metrics),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limits: limits, counter: counter, logger: logger)])),
+            server: .http1(configuration: .init(additionalChannelHandlers: {
+                let guardian = ConnectionGuard(limits: limits, counter: counter, logger: logger)
+                return fastPath ? [guardian, ExactHitResponder(gateway: gateway, logger: gateway.logger)] : [guardian]
+            }())),
             configuration: .init(address: .hostname(host, port: port), serverName: "tollgate"),
             services: services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },

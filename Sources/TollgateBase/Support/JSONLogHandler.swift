@@ -10,7 +10,8 @@ public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     let label: String
-    static let output = Mutex(FileHandle.standardError)
+    /// Serialises the lines of all loggers (one `write(2)` each, never interleaved).
+    static let output = Mutex(Int32(2))
 
     public init(label: String, level: Logger.Level) {
         self.label = label
@@ -50,7 +51,20 @@ public struct JSONLogHandler: LogHandler {
         ]
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
         for (k, v) in all.sorted(by: { $0.key < $1.key }) { fields.append((k, JSONLogHandler.value(v))) }
-        let line = Data((JSONValue.object(fields).jsonString + "\n").utf8)
-        JSONLogHandler.output.withLock { $0.write(line) }
+        var line = JSONValue.object(fields).jsonBytes
+        line.append(0x0A)
+        JSONLogHandler.output.withLock { fd in JSONLogHandler.writeAll(fd, line) }
+    }
+
+    /// Writes every byte to `fd` (a short write or EINTR continues; any other error drops the line:
+    /// a log line is not worth blocking or crashing for).
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return }
+            }
+        }
     }
 }

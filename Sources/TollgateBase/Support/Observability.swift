@@ -38,6 +38,7 @@ public enum Observability {
         static let bestSimilarity = "Cosine similarity of the nearest cached prompt at each semantic lookup, by whether the lookup was served (hit) or not (miss): where a threshold would cut."
         static let guarded = "Semantic candidates above the threshold that the look-alike guard refused, by the check that failed."
         static let skipped = "Prompts the semantic layer did not read because its embedder cannot (other_script, other_language, mostly_code): served from the exact layer only."
+        static let fastPath = "Exact hits answered on the connection's event loop by the raw-body fast path, before the router (also counted in tollgate_requests_total)."
         static let entries = "Answers stored in the local cache (LMDB)."
         static let vectors = "Prompt vectors stored for the semantic layer."
         static let bytes = "Size of the LMDB file's pages in use, free-list and B-tree pages included; /admin/stats `bytes` counts only the stored entries' own bytes, so it is smaller."
@@ -87,6 +88,7 @@ public enum Observability {
             }
         }
         _ = savedCounter
+        _ = fastPathCounter
         let tenants = known.tenants.isEmpty ? ["default"] : known.tenants
         let triples = known.models.flatMap { p in p.models.flatMap { m in tenants.map { (p.provider, m, $0) } } }
         if triples.count <= 200 {
@@ -193,6 +195,13 @@ public enum Observability {
     /// A hit: what it saved.
     package static func saved(_ usd: Double) {
         savedCounter.increment(by: usd)
+    }
+
+    private static let fastPathCounter = registry.makeCounter(descriptor: descriptor("tollgate_exact_fast_path_total", Family.fastPath))
+
+    /// An exact hit answered on the event loop (`ExactHitResponder`).
+    package static func fastPathHit() {
+        fastPathCounter.increment()
     }
 
     /// A semantic candidate the look-alike guard refused, by the check that failed.
