@@ -27,15 +27,27 @@ public struct JSONLogHandler: LogHandler {
     /// line cost more than the rest of an access-log line.
     static func timestamp(_ d: Date) -> String {
         let t = d.timeIntervalSince1970
-        var secs = time_t(t.rounded(.down))
+        let secs = Int(t.rounded(.down))
         let ms = min(999, Int((t - Double(secs)) * 1000))
+        let prefix = secondPrefix.withLock { cached in
+            if cached.second != secs { cached = (secs, formatSecond(secs)) }
+            return cached.text
+        }
+        return prefix + (ms < 10 ? "00" : ms < 100 ? "0" : "") + String(ms) + "Z"
+    }
+
+    /// `2026-01-02T03:04:05.` of the last second formatted (lines come many a second).
+    private static let secondPrefix = Mutex<(second: Int, text: String)>((Int.min, ""))
+
+    private static func formatSecond(_ second: Int) -> String {
+        var secs = time_t(second)
         var tm = tm()
         gmtime_r(&secs, &tm)
         func pad(_ v: Int32, _ n: Int) -> String {
             let s = String(v)
             return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
         }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ms), 3))Z"
+        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2))."
     }
 
     /// A metadata value as JSON: `LogNumber` as a number, anything else as a redacted string.
@@ -45,15 +57,30 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields: [(String, JSONValue)] = [
-            ("ts", .string(JSONLogHandler.timestamp(Date()))), ("level", .string(event.level.rawValue)),
-            ("label", .string(label)), ("msg", .string(Secrets.redact(event.message.description))),
-        ]
-        let all = metadata.merging(event.metadata ?? [:]) { $1 }
-        for (k, v) in all.sorted(by: { $0.key < $1.key }) { fields.append((k, JSONLogHandler.value(v))) }
-        var line = JSONValue.object(fields).jsonBytes
-        line.append(0x0A)
-        JSONLogHandler.output.withLock { fd in JSONLogHandler.writeAll(fd, line) }
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out.append(contentsOf: #"{"ts":"#.utf8)
+        JSONValue.writeString(JSONLogHandler.timestamp(Date()), into: &out)
+        out.append(contentsOf: #","level":"#.utf8)
+        JSONValue.writeString(event.level.rawValue, into: &out)
+        out.append(contentsOf: #","label":"#.utf8)
+        JSONValue.writeString(label, into: &out)
+        out.append(contentsOf: #","msg":"#.utf8)
+        JSONValue.writeString(Secrets.redact(event.message.description), into: &out)
+        let all: Logger.Metadata
+        if let extra = event.metadata, !extra.isEmpty {
+            all = metadata.isEmpty ? extra : metadata.merging(extra) { $1 }
+        } else {
+            all = metadata
+        }
+        for (k, v) in all.sorted(by: { $0.key < $1.key }) {
+            out.append(UInt8(ascii: ","))
+            JSONValue.writeString(k, into: &out)
+            out.append(UInt8(ascii: ":"))
+            JSONLogHandler.value(v).write(into: &out, canonical: false)
+        }
+        out.append(contentsOf: "}\n".utf8)
+        JSONLogHandler.output.withLock { fd in JSONLogHandler.writeAll(fd, out) }
     }
 
     /// Writes every byte to `fd` (a short write or EINTR continues; any other error drops the line:
