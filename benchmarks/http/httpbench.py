@@ -177,6 +177,13 @@ def miss_markdown(r):
 
 # ---------------------------------------------------------------- summary
 
+def cpu_per_request(r):
+    """The server's CPU microseconds per answered request in one run, None if not recorded."""
+    if "cpu_ms" not in r or int(r.get("requests", 0)) <= 0:
+        return None
+    return float(r["cpu_ms"]) * 1000 / int(r["requests"])
+
+
 def parse_kv_line(line):
     out = {}
     for tok in line.split():
@@ -218,13 +225,19 @@ def cmd_summarize(a):
     out.append("Every request is the same POST, so after the warm-up each answer is an exact cache hit "
                "(bare-route: a fixed body of the same size, no cache at all).")
     out.append("")
-    out.append("| round | target | req/s | p50 | p99 | requests | errors | bytes/resp |")
-    out.append("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    out.append("CPU/req is the server's own CPU time (user + system, all threads and worker processes, from "
+               "/proc) over the run divided by the requests it answered: unlike req/s it hardly depends on what "
+               "else runs on the machine, and on a saturated core req/s is its inverse.")
+    out.append("")
+    out.append("| round | target | req/s | p50 | p99 | requests | errors | bytes/resp | CPU/req |")
+    out.append("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in runs:
         errs = sum(int(r[k]) for k in ("connect_err", "read_err", "write_err", "status_err", "timeout_err"))
         bpr = int(r["bytes"]) / max(1, int(r["requests"]))
+        cpu = cpu_per_request(r)
         out.append(f"| {r['round']} | {r['target']} | {float(r['rps']):,.0f} | {fmt_us(float(r['p50_us']))} | "
-                   f"{fmt_us(float(r['p99_us']))} | {int(r['requests']):,} | {errs} | {bpr:.0f} |")
+                   f"{fmt_us(float(r['p99_us']))} | {int(r['requests']):,} | {errs} | {bpr:.0f} | "
+                   f"{fmt_us(cpu) if cpu is not None else '—'} |")
     out.append("")
 
     med = {}
@@ -234,24 +247,30 @@ def cmd_summarize(a):
             "rps": statistics.median(float(r["rps"]) for r in rs),
             "p50": statistics.median(float(r["p50_us"]) for r in rs),
             "p99": statistics.median(float(r["p99_us"]) for r in rs),
+            "cpu": statistics.median(c for c in (cpu_per_request(r) for r in rs) if c is not None)
+                   if any(cpu_per_request(r) is not None for r in rs) else None,
             "n": len(rs),
             "errors": sum(int(r[k]) for r in rs for k in ("connect_err", "read_err", "write_err", "status_err", "timeout_err")),
         }
     out.append("Medians over the rounds:")
     out.append("")
-    out.append("| target | median req/s | median p50 | median p99 | rounds | errors |")
-    out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+    out.append("| target | median req/s | median p50 | median p99 | median CPU/req | rounds | errors |")
+    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for t in targets:
         m = med[t]
-        out.append(f"| {t} | {m['rps']:,.0f} | {fmt_us(m['p50'])} | {fmt_us(m['p99'])} | {m['n']} | {m['errors']} |")
+        cpu = fmt_us(m["cpu"]) if m["cpu"] is not None else "—"
+        out.append(f"| {t} | {m['rps']:,.0f} | {fmt_us(m['p50'])} | {fmt_us(m['p99'])} | {cpu} | {m['n']} | {m['errors']} |")
     out.append("")
     if "tollgate" in med:
         tg = med["tollgate"]
         for other in ("bare", "nginx"):
             if other in med and med[other]["rps"] > 0:
                 o = med[other]
-                out.append(f"- tollgate/{other}: req/s ×{tg['rps'] / o['rps']:.2f}, "
-                           f"p50 ×{tg['p50'] / o['p50']:.2f}, p99 ×{tg['p99'] / o['p99']:.2f}")
+                line = (f"- tollgate/{other}: req/s ×{tg['rps'] / o['rps']:.2f}, "
+                        f"p50 ×{tg['p50'] / o['p50']:.2f}, p99 ×{tg['p99'] / o['p99']:.2f}")
+                if tg["cpu"] and o["cpu"]:
+                    line += f"; requests per CPU-second ×{o['cpu'] / tg['cpu']:.2f}"
+                out.append(line)
         out.append("")
 
     if a.miss:

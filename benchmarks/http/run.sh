@@ -210,6 +210,20 @@ declare -A URL=([tollgate]=$TG_URL [nginx]=$NGX_URL [bare]=$BARE_URL)
 TARGETS=(tollgate nginx bare)
 WRK_RESULTS="$WORK/wrk.results"; : >"$WRK_RESULTS"
 
+# cpu_ticks PID...: user + system CPU time (clock ticks) of these processes and their children
+# processes (nginx's workers), all threads included.
+cpu_ticks() {
+    local total=0 pid
+    for pid in "$@" $(for p in "$@"; do pgrep -P "$p" || true; done); do
+        [ -r "/proc/$pid/stat" ] || continue
+        # Fields 14 and 15 (utime, stime), counted after the command name's closing parenthesis.
+        total=$(( total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}') ))
+    done
+    echo "$total"
+}
+CLK_TCK=$(getconf CLK_TCK)
+declare -A SERVER_PID=([tollgate]=$TG_PID [nginx]=$NGX_PID [bare]=$BARE_PID)
+
 run_wrk() { # run_wrk DURATION URL LOGFILE
     "${CLIENT_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$1" --timeout 5s --latency -s "$HERE/post.lua" "$2" >"$3" 2>&1 \
         || { cat "$3" >&2; die "wrk failed against $2"; }
@@ -225,9 +239,12 @@ for r in $(seq "$ROUNDS"); do
         # Rotate the order each round so no target always runs first or last.
         t=${TARGETS[$(( (i + r - 1) % ${#TARGETS[@]} ))]}
         log "round $r/$ROUNDS: wrk -t$THREADS -c$CONNS -d$DURATION -> $t"
+        cpu_before=$(cpu_ticks "${SERVER_PID[$t]}")
         run_wrk "$DURATION" "${URL[$t]}" "$WORK/wrk-$r-$t.log"
+        cpu_after=$(cpu_ticks "${SERVER_PID[$t]}")
         line=$(grep '^RESULT ' "$WORK/wrk-$r-$t.log") || { cat "$WORK/wrk-$r-$t.log" >&2; die "no RESULT line from wrk"; }
-        echo "round=$r target=$t $line" >>"$WRK_RESULTS"
+        # The server's CPU time over the run (a 10 ms tick; the run lasts seconds).
+        echo "round=$r target=$t $line cpu_ms=$(( (cpu_after - cpu_before) * 1000 / CLK_TCK ))" >>"$WRK_RESULTS"
         log "  $(echo "$line" | grep -oE '(rps|p50_us|p99_us)=[0-9.]+' | tr '\n' ' ')"
     done
 done
