@@ -52,8 +52,11 @@ final class ExactHitResponder: ChannelDuplexHandler, RemovableChannelHandler {
         limit = min(Self.maxBufferedBytes, gateway.config.limits.maxBodyBytes)
     }
 
-    /// Whether a server's connections get the fast path: not when traces are exported.
-    static var enabled: Bool { InstrumentationSystem.tracer is NoOpTracer }
+    /// Whether a server's connections get the fast path: not when traces are exported, nor with
+    /// `TOLLGATE_FAST_PATH=off` in the environment (for measuring the routed path beside it).
+    static var enabled: Bool {
+        InstrumentationSystem.tracer is NoOpTracer && ProcessInfo.processInfo.environment["TOLLGATE_FAST_PATH"] != "off"
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)

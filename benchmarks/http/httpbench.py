@@ -263,7 +263,7 @@ def cmd_summarize(a):
     out.append("")
     if "tollgate" in med:
         tg = med["tollgate"]
-        for other in ("bare", "nginx"):
+        for other in ("routed", "bare", "nginx"):
             if other in med and med[other]["rps"] > 0:
                 o = med[other]
                 line = (f"- tollgate/{other}: req/s ×{tg['rps'] / o['rps']:.2f}, "

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tollgate HTTP benchmark (issue 2): exact-hit throughput/latency of Tollgate,
-# nginx proxy_cache and a bare Hummingbird route, side by side in one run with
+# nginx proxy_cache, a bare Hummingbird route and Tollgate with its event-loop fast path off
+# (TOLLGATE_FAST_PATH=off: hits through the router), side by side in one run with
 # wrk on loopback; then the miss-path overhead of Tollgate over calling the
 # mock upstream directly.
 #
@@ -159,6 +160,17 @@ announced=$(grep -o 'tollgate listening on http://127.0.0.1:[0-9]*' "$WORK/tollg
 [ "$announced" = "$TG_PORT" ] || { log "tollgate announced port $announced (config said $TG_PORT)"; TG_PORT=$announced; }
 wait_port tollgate "$TG_PID" "$TG_PORT"
 
+# The same gateway with the event-loop fast path off (TOLLGATE_FAST_PATH=off): exact hits go
+# through the router, as before 2026-12-04. Its own data dir, warmed like the first.
+RT_PORT=$(free_port)
+mkdir -p "$WORK/routed-data"
+sed -e "s|port: $TG_PORT|port: $RT_PORT|" -e "s|data_dir: $WORK/tollgate-data|data_dir: $WORK/routed-data|" "$WORK/tollgate.yaml" >"$WORK/routed.yaml"
+log "tollgate serve (fast path off) on $RT_PORT"
+TOLLGATE_FAST_PATH=off NIO_SINGLETON_GROUP_LOOP_COUNT=$NIO_LOOPS "${SERVER_PIN[@]}" "$TOLLGATE_BIN" serve --config "$WORK/routed.yaml" \
+    >"$WORK/routed.log" 2>&1 &
+RT_PID=$!; PIDS+=("$RT_PID")
+wait_port routed "$RT_PID" "$RT_PORT"
+
 NGX_PORT=$(free_port)
 mkdir -p "$WORK/nginx"
 user_line=""
@@ -185,6 +197,12 @@ read -r code TG_BYTES < <(post "$TG_URL" "$WORK/tg2")
     || { cat "$WORK/tg2.headers" >&2; die "tollgate's second answer is not 'x-tollgate-cache: hit'"; }
 log "tollgate hit answer: $TG_BYTES bytes"
 
+RT_URL="http://127.0.0.1:$RT_PORT/v1/chat/completions"
+read -r code _ < <(post "$RT_URL" "$WORK/rt1")
+[ "$code" = 200 ] || { cat "$WORK/rt1.body" >&2; die "tollgate (fast path off) first request: HTTP $code"; }
+read -r code _ < <(post "$RT_URL" "$WORK/rt2")
+[ "$(header_value "$WORK/rt2.headers" x-tollgate-cache)" = hit ] || die "tollgate (fast path off): second answer is not a hit"
+
 read -r code _ < <(post "$NGX_URL" "$WORK/ngx1")
 [ "$code" = 200 ] || { cat "$WORK/ngx1.body" >&2; die "nginx first request: HTTP $code"; }
 read -r code NGX_BYTES < <(post "$NGX_URL" "$WORK/ngx2")
@@ -206,8 +224,8 @@ read -r code BARE_BYTES < <(post "$BARE_URL" "$WORK/bare1")
 mock_stats() { curl -sS --noproxy '*' -m 5 "http://127.0.0.1:$MOCK_PORT/_mock/stats" 2>/dev/null || echo "(no stats)"; }
 
 # ------------------------------------------------------------------ exact hits
-declare -A URL=([tollgate]=$TG_URL [nginx]=$NGX_URL [bare]=$BARE_URL)
-TARGETS=(tollgate nginx bare)
+declare -A URL=([tollgate]=$TG_URL [routed]=$RT_URL [nginx]=$NGX_URL [bare]=$BARE_URL)
+TARGETS=(tollgate routed nginx bare)
 WRK_RESULTS="$WORK/wrk.results"; : >"$WRK_RESULTS"
 
 # cpu_ticks PID...: user + system CPU time (clock ticks) of these processes and their children
@@ -222,7 +240,7 @@ cpu_ticks() {
     echo "$total"
 }
 CLK_TCK=$(getconf CLK_TCK)
-declare -A SERVER_PID=([tollgate]=$TG_PID [nginx]=$NGX_PID [bare]=$BARE_PID)
+declare -A SERVER_PID=([tollgate]=$TG_PID [routed]=$RT_PID [nginx]=$NGX_PID [bare]=$BARE_PID)
 
 run_wrk() { # run_wrk DURATION URL LOGFILE
     "${CLIENT_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$1" --timeout 5s --latency -s "$HERE/post.lua" "$2" >"$3" 2>&1 \
