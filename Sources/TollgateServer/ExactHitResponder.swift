@@ -18,7 +18,7 @@ import Tracing
 ///
 /// The body is held until the request ends (up to `maxBufferedBytes`; a larger one is handed on as
 /// it comes). Answers stay in order: while a routed request on the connection has not been answered,
-/// the next one is handed on too. Off when traces are on (the routed path opens the server span),
+/// the next one is handed on too. A graceful shutdown waits for a held request as for a routed one. Off when traces are on (the routed path opens the server span),
 /// and for `Connection: close` requests (the router's connection handling closes after them).
 final class ExactHitResponder: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
@@ -45,6 +45,10 @@ final class ExactHitResponder: ChannelDuplexHandler, RemovableChannelHandler {
     private var state = State.idle
     /// Requests handed to the router whose response has not ended yet.
     private var routed = 0
+    /// A graceful shutdown's quiesce event that came while a request was held: the router's
+    /// connection handler, which never saw that request, would close the connection under it, so
+    /// the event is passed on once the request is answered or handed on.
+    private var heldQuiesce: Any?
 
     init(gateway: Gateway, logger: Logger) {
         self.gateway = gateway
@@ -73,6 +77,7 @@ final class ExactHitResponder: ChannelDuplexHandler, RemovableChannelHandler {
                 handOn(context, .head(head))
                 if let body { context.fireChannelRead(wrapInboundOut(.body(body))) }
                 context.fireChannelRead(wrapInboundOut(.body(chunk)))
+                releaseQuiesce(context)
             } else {
                 if body == nil { body = chunk } else { body!.writeBuffer(&chunk) }
                 state = .holding(head, body, started)
@@ -80,17 +85,36 @@ final class ExactHitResponder: ChannelDuplexHandler, RemovableChannelHandler {
         case (.holding(let head, let body, let started), .end(let trailers)):
             state = .idle
             let body = body ?? ByteBuffer()
-            if trailers == nil, answer(context, head: head, body: body, started: started) { return }
+            if trailers == nil, answer(context, head: head, body: body, started: started) {
+                releaseQuiesce(context)
+                return
+            }
             handOn(context, .head(head))
             if body.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(.body(body))) }
             context.fireChannelRead(wrapInboundOut(.end(trailers)))
             state = .idle
+            releaseQuiesce(context)
         case (.passing, .end):
             state = .idle
             context.fireChannelRead(data)
         default:
             context.fireChannelRead(data)
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, case .holding = state {
+            heldQuiesce = event
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Passes on a quiesce event held back while a request was held.
+    private func releaseQuiesce(_ context: ChannelHandlerContext) {
+        guard let event = heldQuiesce else { return }
+        heldQuiesce = nil
+        context.fireUserInboundEventTriggered(event)
     }
 
     /// A decoding error in a held request (a malformed chunk): the router gets the request so far
@@ -101,6 +125,7 @@ final class ExactHitResponder: ChannelDuplexHandler, RemovableChannelHandler {
             if let body { context.fireChannelRead(wrapInboundOut(.body(body))) }
         }
         context.fireErrorCaught(error)
+        releaseQuiesce(context)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

@@ -116,4 +116,26 @@ struct ExactHitPathLiveTests {
         #expect(try await eventually { closing.poll(); return closing.closedByPeer }, "a Connection: close request is answered and closed")
         #expect(closing.text.lowercased().contains("x-tollgate-cache: hit"), "\(closing.text)")
     }
+    /// SIGTERM while a cacheable request's body is still arriving: the held request is answered
+    /// before the connection closes, as a routed one would be.
+    @Test func aHeldRequestIsAnsweredThroughAGracefulShutdown() async throws {
+        let mock = try await startMock()
+        defer { withExtendedLifetime(mock) {} }
+        let (gateway, _) = try await startGateway(config: "providers:\n" + providerYAML("mock", port: mock.port))
+        let body = chatBody("held through a shutdown")
+        #expect(try await post(gateway.url + "/v1/chat/completions", body).cache == "miss")
+        let c = try RawConnection(port: gateway.port)
+        let bytes = Array(body.utf8)
+        c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(bytes.count)\r\n\r\n"
+               + String(decoding: bytes[..<10], as: UTF8.self))
+        gateway.process.terminate()  // SIGTERM
+        // The listener closes when the shutdown starts; then the rest of the body comes.
+        let refused = try await eventually { (try? RawConnection(port: gateway.port)) == nil }
+        #expect(refused, "the listener never closed after SIGTERM")
+        c.send(String(decoding: bytes[10...], as: UTF8.self))
+        #expect(try await eventually { c.poll(); return c.text.contains("\"usage\"") || c.closedByPeer }, "\(c.text)")
+        #expect(c.text.hasPrefix("HTTP/1.1 200") && c.text.lowercased().contains("x-tollgate-cache: hit"), "answer: \(c.text)")
+        gateway.process.waitUntilExit()
+        #expect(gateway.process.terminationStatus == 0)
+    }
 }
