@@ -43,8 +43,12 @@ final class ExactHitResponder: ChannelDuplexHandler, RemovableChannelHandler {
     private let logger: Logger
     private let limit: Int
     private var state = State.idle
-    /// Requests handed to the router whose response has not ended yet.
+    /// Requests handed to the router whose answer is not complete yet.
     private var routed = 0
+    /// The body bytes still to be written of the routed answer being written, when its head gave a
+    /// length; and the answers counted complete by length whose `.end` part is still to come.
+    private var unsentBody: Int?
+    private var endsAhead = 0
     /// A graceful shutdown's quiesce event that came while a request was held: the router's
     /// connection handler, which never saw that request, would close the connection under it, so
     /// the event is passed on once the request is answered or handed on.
@@ -128,9 +132,33 @@ final class ExactHitResponder: ChannelDuplexHandler, RemovableChannelHandler {
         releaseQuiesce(context)
     }
 
+    /// A routed answer is complete for the client once its `Content-Length` bytes are written; the
+    /// router writes the `.end` part a moment later (after a body written by a closure), so by then
+    /// the client may have sent its next request, which this handler can answer.
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data), routed > 0 { routed -= 1 }
+        switch unwrapOutboundIn(data) {
+        case .head(let head) where head.status.kind != .informational:
+            unsentBody = head.headerFields[.contentLength].flatMap(Int.init)
+            if unsentBody == 0 { routedAnswerComplete() }
+        case .body(let chunk):
+            if let left = unsentBody.map({ $0 - chunk.readableBytes }) {
+                unsentBody = left
+                if left <= 0 { routedAnswerComplete() }
+            }
+        case .end:
+            unsentBody = nil
+            if endsAhead > 0 { endsAhead -= 1 } else if routed > 0 { routed -= 1 }
+        default:
+            break
+        }
         context.write(data, promise: promise)
+    }
+
+    private func routedAnswerComplete() {
+        unsentBody = nil
+        guard routed > 0 else { return }
+        routed -= 1
+        endsAhead += 1
     }
 
     /// Hands a head on to the router (the rest of its request follows as it comes).
