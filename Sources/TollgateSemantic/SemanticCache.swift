@@ -54,7 +54,7 @@ public final class SemanticCache: Sendable {
     public let embedder: any Embedder
     public let index: VectorIndex
     public let guardrail: LookalikeGuard
-    /// The pair verifier and the reduced guard, when configured (then they decide instead of `guardrail`).
+    /// The pair verifier, when configured: then it decides after its own guard (the same checks as `guardrail`).
     public let verification: SemanticVerification?
     /// What the embedder cannot read (another language or script, mostly code) skips the layer; nil: every prompt is read.
     public let readability: PromptReadability?

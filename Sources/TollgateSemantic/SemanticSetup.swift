@@ -6,8 +6,9 @@ import TollgateHTTPClient
 
 /// Builds the semantic layer the config asks for, or explains why it is off.
 public enum SemanticSetup {
-    /// The semantic cache for `config`, with its vectors loaded from `store`; nil (and one log
-    /// line saying why, and how to fix it) when the layer is off or its embedder is unavailable.
+    /// The semantic cache for `config`, with its vectors loaded from `store`; nil (and a log line
+    /// saying why, and how to fix it) when the layer is off or its embedder or configured pair
+    /// verifier is unavailable.
     public static func make(config: GatewayConfig, store: any CacheStore, logger: Logger) -> SemanticCache? {
         let s = config.cache.semantic
         guard s.enabled else { return nil }
@@ -22,8 +23,18 @@ public enum SemanticSetup {
             guard let minilm = loadMiniLM(modelDir: s.modelDir, logger: logger) else { return nil }
             embedder = minilm
         }
+        // A configured verifier that cannot be loaded turns the layer off, as a missing model does: without
+        // it the guard is the small one, and serving on the cosine threshold and that guard alone is a
+        // less precise mode the operator chooses with `verifier: false`, never one the gateway falls into.
+        let verification: SemanticVerification?
+        do {
+            verification = try SemanticVerification.loading(s.verifier, modelDir: s.modelDir, logger: logger)
+        } catch {
+            logger.error("semantic cache off: the pair verifier is configured but cannot be loaded; serving the exact layer only")
+            return nil
+        }
         let cache = SemanticCache(embedder: embedder, store: store, maxTurns: s.maxTurns, logger: logger,
-                                  verification: SemanticVerification.load(s.verifier, modelDir: s.modelDir, logger: logger), skipUnreadable: s.skipUnreadable)
+                                  verification: verification, skipUnreadable: s.skipUnreadable)
         do {
             let n = try cache.load()
             logger.info("semantic cache on (\(embedder.name)); \(n) cached prompts loaded")

@@ -32,7 +32,13 @@ struct SimilarityCommand: AsyncParsableCommand {
         }
         var quiet = Logger(label: "tollgate.similarity")
         quiet.logLevel = .warning
-        let verification = SemanticVerification.load(s.verifier, modelDir: dir, logger: quiet)
+        let verification: SemanticVerification?
+        do {
+            verification = try SemanticVerification.loading(s.verifier, modelDir: dir, logger: quiet)
+        } catch {
+            FileHandle.standardError.write(Data("tollgate: the semantic layer would be off: the pair verifier is configured but cannot be loaded\n".utf8))
+            throw ExitCode(1)
+        }
         let cosine = VectorMath.dot(embedder.embed(a), embedder.embed(b))
         let t = threshold ?? s.threshold ?? SemanticCache.defaultThreshold
         let gate = verification?.gate(t) ?? t
@@ -40,10 +46,10 @@ struct SimilarityCommand: AsyncParsableCommand {
         let verdict: GuardVerdict
         if let v = verification {
             verdict = v.verdict(query: a, queryFeatures: v.guardrail.features(of: a), cached: b)
-            print("verifier   \(verdict.pass ? "pass" : "block"): \(verdict.reason ?? "mismatch") (reduced guard, then the pair verifier)")
+            print("verifier   \(verdict.pass ? "pass" : "block"): \(verdict.reason ?? "mismatch") (look-alike guard, then the pair verifier)")
         } else {
             verdict = LookalikeGuard().verdict(query: a, cached: b)
-            print("guard      \(verdict.pass ? "pass" : "block: \(verdict.reason ?? "mismatch")")")
+            print("guard      \(verdict.pass ? "pass" : "block: \(verdict.reason ?? "mismatch")") (verifier: false, the look-alike guard alone)")
         }
         let shared = Double(cosine) >= gate && verdict.pass
         print(String(format: "threshold  %.2f", gate) + (verification == nil ? "" : " (the verifier's candidate gate)"))

@@ -36,7 +36,7 @@ struct SemanticOfflineLiveTests {
         let metrics = try await get(gateway.url + "/metrics").text
         let numbers = metrics.split(separator: "\n").first { $0.hasPrefix(#"tollgate_semantic_guarded_total{check="numbers"} "#) }
         #expect((numbers.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0) >= 1, "the refusal is counted by its check: \(numbers ?? "none")")
-        #expect(metrics.contains(#"tollgate_semantic_guarded_total{check="negation"} 0"#), "every check's series is there from the start")
+        #expect(metrics.contains(#"tollgate_semantic_guarded_total{check="direction"} 0"#), "every check's series is there from the start")
         // x-tollgate-cache: exact skips the semantic layer.
         #expect(try await post(chat, chatBody("What is the capital city of France?"), headers: [("x-tollgate-cache", "exact")]).cache == "miss")
         // A different system prompt is another namespace.

@@ -3,7 +3,7 @@ import TollgateCore
 
 // guard-eval: how the look-alike guard changes semantic hits on a labelled pair set.
 //
-//   guard-eval PAIRS.tsv [--threshold 0.90] [--kinds numbers,entities,…] [--show wrong|right N]
+//   guard-eval PAIRS.tsv [--threshold 0.90] [--kinds numbers,quoted,…] [--show wrong|right N]
 //   guard-eval --explain "prompt a" "prompt b"
 //   guard-eval --bench
 //

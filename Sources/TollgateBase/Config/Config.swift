@@ -23,7 +23,8 @@ public struct GatewayConfig: Sendable {
         /// The upstream of the `remote` embedder.
         public var remote: RemoteEmbedding?
         /// The pair verifier (`cache.semantic.verifier`), on by default; nil (`verifier: false`): the
-        /// cosine threshold and the full look-alike guard only.
+        /// cosine threshold and the look-alike guard only, a less precise mode (benchmarks/RESULTS.md).
+        /// Configured but its file missing: the semantic layer is off.
         public var verifier: VerifierSettings? = VerifierSettings()
     }
 

@@ -37,7 +37,7 @@ extension GatewayConfig {
         if let v = s.verifier {
             out.append("    verifier: { path: \(q(v.path)), threshold: \(n(v.threshold)), candidate_threshold: \(n(v.candidateThreshold)) }")
         } else {
-            out.append("    verifier: false  # the cosine threshold and the full look-alike guard only")
+            out.append("    verifier: false  # the cosine threshold and the look-alike guard only (less precise)")
         }
         if let sh = cache.shared {
             out.append("  shared:")

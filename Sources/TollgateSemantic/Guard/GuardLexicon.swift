@@ -19,14 +19,9 @@ final class GuardEntry: Sendable {
     let tech: String?
     /// Also an everyday word (Go, Rust, Swift, React): counts only when capitalised or in context.
     let techAmbiguous: Bool
+    /// A side of a scale ("faster": speed +1): "A is slower than B" is "B is faster than A".
     let qualifier: GuardQualifier?
-    /// Canonical task ("summarize", "translate", …).
-    let task: String?
-    /// The word can be the task's verb ("summarize", "list").
-    let taskVerb: Bool
-    /// The word can be a noun naming the task ("summary", "list").
-    let taskNoun: Bool
-    /// Negation class: "not" (also "no", "never", "without") or "except".
+    /// A negation ("not", "no", "never", "without", "except"): ends a direction's span, fills no role.
     let negation: String?
     /// A function word or a filler ("the", "please", "can").
     let stop: Bool
@@ -41,9 +36,6 @@ final class GuardEntry: Sendable {
         tech = d.tech
         techAmbiguous = d.techAmbiguous
         qualifier = d.qualifier
-        task = d.task
-        taskVerb = d.taskVerb
-        taskNoun = d.taskNoun
         negation = d.negation
         stop = d.stop
     }
@@ -52,9 +44,8 @@ final class GuardEntry: Sendable {
 /// A lexicon entry while the tables are being built (fields as in `GuardEntry`).
 struct GuardEntryDraft {
     var alias: [String]?
-    var aliasCapsOnly = false, bareUnit = false, currency = false, techAmbiguous = false
-    var taskVerb = false, taskNoun = false, stop = false
-    var unit: String?, tech: String?, task: String?, negation: String?
+    var aliasCapsOnly = false, bareUnit = false, currency = false, techAmbiguous = false, stop = false
+    var unit: String?, tech: String?, negation: String?
     var number: GuardNumberWord?
     var qualifier: GuardQualifier?
 }
@@ -66,7 +57,7 @@ struct GuardNumberWord: Sendable {
     let kind: Kind
 }
 
-/// An opposite-qualifier sense: an axis ("size") and a side (+1 largest, -1 smallest).
+/// A side of a scale: an axis ("size") and a side (+1 larger, -1 smaller).
 struct GuardQualifier: Sendable, Hashable {
     let axis: String
     let polarity: Int8
@@ -158,16 +149,6 @@ enum GuardLexicon {
                 edit(f) { $0.qualifier = GuardQualifier(axis: axis, polarity: polarity) }
             }
         }
-        for (task, _, forms) in lines(GuardWordLists.tasks) {
-            var noun = false
-            for f in forms {
-                if f == "/" { noun = true; continue }
-                edit(f) {
-                    $0.task = task
-                    if noun { $0.taskNoun = true } else { $0.taskVerb = true }
-                }
-            }
-        }
         for (kind, _, forms) in lines(GuardWordLists.negations) { for f in forms { edit(f) { $0.negation = kind } } }
         for (name, flags, forms) in lines(GuardWordLists.aliases) {
             let target = name.split(separator: " ").map(String.init)
@@ -178,7 +159,7 @@ enum GuardLexicon {
 
     private static var allLists: [String] {
         [GuardWordLists.units, GuardWordLists.numbers, GuardWordLists.technologies, GuardWordLists.qualifiers,
-         GuardWordLists.tasks, GuardWordLists.negations, GuardWordLists.aliases]
+         GuardWordLists.negations, GuardWordLists.aliases]
     }
 
     private static func buildJoined() -> Set<String> {

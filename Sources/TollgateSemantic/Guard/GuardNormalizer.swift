@@ -9,17 +9,13 @@ enum GuardNormalizer {
         out.reserveCapacity(tokens.count + 4)
         // Spelled forms first: phrases look ahead at them.
         var spelled = [String](repeating: "", count: tokens.count)
-        var negated = [Bool](repeating: false, count: tokens.count)
         for (i, t) in tokens.enumerated() where t.kind == .word {
-            let (base, neg) = stripContraction(t.raw)
-            spelled[i] = spell(base)
-            negated[i] = neg
+            spelled[i] = spell(stripContraction(t.raw))
         }
         var i = 0
         while i < tokens.count {
             var t = tokens[i]
             guard t.kind == .word else { out.append(t); i += 1; continue }
-            t.negated = negated[i]
             var form = spelled[i]
             if let (canonical, length) = phrase(at: i, tokens, spelled) {
                 form = canonical
@@ -60,7 +56,6 @@ enum GuardNormalizer {
             t.entry = e
         } else if let e = inflection(of: form) {
             t.entry = e
-            t.inflected = true
         }
         out.append(t)
     }
@@ -79,24 +74,24 @@ enum GuardNormalizer {
         return nil
     }
 
-    /// "doesn't" → ("does", negated); "Trump's" → "trump"; "I'm" → "i".
-    static func stripContraction(_ w: String) -> (String, Bool) {
-        guard w.utf8.contains(UInt8(ascii: "'")) else { return (w, false) }
+    /// "doesn't" → "does"; "Trump's" → "trump"; "I'm" → "i".
+    static func stripContraction(_ w: String) -> String {
+        guard w.utf8.contains(UInt8(ascii: "'")) else { return w }
         if ends(w, "n't") {
             let base = String(w.dropLast(3))
             switch base {
-            case "ca": return ("can", true)
-            case "wo": return ("will", true)
-            case "sha": return ("shall", true)
-            case "ai": return ("is", true)
-            default: return (base, true)
+            case "ca": return "can"
+            case "wo": return "will"
+            case "sha": return "shall"
+            case "ai": return "is"
+            default: return base
             }
         }
         if let q = w.lastIndex(of: "'") {
             let tail = w[w.index(after: q)...]
-            if tail.isEmpty || ["s", "re", "m", "ve", "d", "ll"].contains(tail) { return (String(w[..<q]), false) }
+            if tail.isEmpty || ["s", "re", "m", "ve", "d", "ll"].contains(tail) { return String(w[..<q]) }
         }
-        return (w, false)
+        return w
     }
 
     // MARK: Spelling
@@ -152,7 +147,7 @@ enum GuardNormalizer {
         return String(w.dropLast())
     }
 
-    /// The lexicon entry of an inflected verb or adjective form (summarising, increased, sorts).
+    /// The lexicon entry of an inflected verb or adjective form (increased, excluding).
     private static func inflection(of w: String) -> GuardEntry? {
         let n = w.utf8.count
         guard n > 4 else { return nil }
@@ -171,7 +166,7 @@ enum GuardNormalizer {
             candidates = [String(w.dropLast())]
         }
         for c in candidates {
-            if let e = GuardLexicon.lookup(spell(c)), e.task != nil || e.qualifier != nil || e.negation != nil { return e }
+            if let e = GuardLexicon.lookup(spell(c)), e.qualifier != nil || e.negation != nil { return e }
         }
         return nil
     }

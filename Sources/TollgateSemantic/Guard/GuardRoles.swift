@@ -72,14 +72,13 @@ enum GuardRoles {
     }
 
     /// A word that can fill a role: a technology, or a word that is not a function word, number,
-    /// negation, qualifier ("best X" is "X is best") or name (names have their own order check).
-    /// Nouns of the gender axis (man, woman, husband, wife …) are qualifiers that fill roles.
+    /// negation, scale word ("best X" is "X is best") or name (names have their own order check).
     private static func isContent(_ t: GuardToken) -> Bool {
         guard t.kind == .word, t.text.utf8.count > 1 else { return false }
         if let e = t.entry {
             if e.tech != nil { return true }
             if e.stop || e.number != nil || e.negation != nil { return false }
-            if let q = e.qualifier, q.axis != "gender" { return false }
+            if e.qualifier != nil { return false }
         }
         return t.text.utf8.count > 2 && !(t.capitalised && !t.sentenceStart) && !t.allCaps
     }

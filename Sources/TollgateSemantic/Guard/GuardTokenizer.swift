@@ -23,10 +23,6 @@ struct GuardToken: Sendable {
     var spaceBefore = true
     /// What the lexicon knows about the word (set by `GuardNormalizer`).
     var entry: GuardEntry?
-    /// The entry was found through an inflection (-s, -ed, -ing) of the word.
-    var inflected = false
-    /// The surface form carried a "n't" contraction.
-    var negated = false
     /// Claimed by an earlier pass (a number and its unit, a direction's connector, …).
     var consumed = false
 
@@ -40,7 +36,7 @@ struct GuardToken: Sendable {
 }
 
 /// Splits a prompt into words, numbers, symbols, quotes and sentence boundaries, keeping the case
-/// information the entity check needs. Works on Unicode scalars (no regular expressions).
+/// information names and technologies need. Works on Unicode scalars (no regular expressions).
 enum GuardTokenizer {
     static func tokenize(_ text: String) -> [GuardToken] {
         let s = Array(text.unicodeScalars)

@@ -1,10 +1,13 @@
 import TollgateBase
 import TollgateExactCache
 import TollgateHTTPClient
-/// The guard's word lists about meaning: opposite qualifiers, tasks, negation, aliases, British
+/// The guard's word lists about meaning: scales (comparatives), negations, aliases, British
 /// spellings and function words (see `GuardWordLists`).
 extension GuardWordLists {
-    /// Opposite qualifiers: "axis: plus forms / minus forms".
+    /// Scales, for the direction check's comparatives: "axis: plus forms / minus forms" ("A is
+    /// slower than B" is "B is faster than A"). Their words fill no role ("the best camera" is
+    /// "the camera that is best"). Opposites without a scale (buy/sell, import/export, enable/
+    /// disable …) are the pair verifier's to tell apart.
     static let qualifiers = """
     size: large larger largest big bigger biggest huge huger hugest giant / small smaller smallest little tiny tinier tiniest
     length: long longer longest / short shorter shortest
@@ -12,104 +15,21 @@ extension GuardWordLists {
     quality: good better best great / bad worse worst poor poorer poorest terrible
     amount: more most many greater greatest maximum max maximize maximal / less least fewer fewest few minimum min minimize minimal
     level: high higher highest tall taller tallest increase increasing ascending asc rise rising raise grow growing up upward upwards upper / low lower lowest decrease decreasing descending desc fall falling reduce reducing drop dropping shrink down downward downwards decline
-    gain: gain win profit / lose loss losing lost
-    merit: pro pros advantage advantages benefit benefits merit merits upside upsides strength strengths / con cons disadvantage disadvantages drawback drawbacks downside downsides weakness weaknesses anti
-    trade: buy buying bought purchase purchasing buyer / sell selling sold seller
-    port: import importing imported / export exporting exported
-    crypt: encrypt encrypting encryption encrypted / decrypt decrypting decryption decrypted
-    coding: encode encoding encoded encoder serialize serialization / decode decoding decoded decoder deserialize deserialization
-    pack: compress compressing compression zip / decompress decompressing decompression unzip
-    transfer: upload uploading uploaded / download downloading downloaded
-    install: install installing installation / uninstall uninstalling
-    switch: enable enabling enabled activate turn_on switch_on / disable disabling disabled deactivate turn_off switch_off
-    session: login log_in sign_in logged_in signed_in / logout log_out sign_out logged_out signed_out
-    lock: lock locking / unlock unlocking
-    connect: connect connecting connected / disconnect disconnecting disconnected
-    follow: follow / unfollow
-    subscribe: subscribe / unsubscribe
     time: before earlier prior / after later afterwards
-    ends: first earliest / last final ending
     price: expensive pricey costly / cheap cheaper cheapest affordable inexpensive
     difficulty: hard harder hardest difficult / easy easier easiest simple simpler simplest
     age: new newer newest latest young younger youngest / old older oldest
     temperature: hot hotter hottest warm / cold colder coldest cool
-    season: summer summers summertime / winter winters wintertime
     light: light bright / dark darker
     wealth: rich richer richest wealthy / poor
     strength: strong stronger strongest / weak weaker weakest
     weight: heavy heavier heaviest / lightweight
-    vertical: top / bottom
-    side: left / right
-    northsouth: north northern / south southern
-    eastwest: east eastern / west western
-    position: above over / below under beneath
-    inside: inside internal indoor inner inbound input / outside external outdoor outer outbound output
-    openness: open opening / close closing closed
-    start: start starting begin beginning launch / stop stopping end halt
-    truth: true / false
-    sign: positive / negative
-    feeling: love loving / hate hating
-    mood: happy / sad unhappy
-    agree: agree / disagree
-    accept: accept approve / reject deny decline
-    similarity: similar similarity similarities same alike / different difference differences differ distinguish
-    gender: man men male boy boys guy guys husband father son boyfriend / woman women female girl girls wife mother daughter girlfriend
-    role: client frontend front-end / server backend back-end
-    sync: sync synchronous synchronously / async asynchronous asynchronously
-    typing: static statically / dynamic dynamically
-    visibility: public / private
-    axis: horizontal horizontally / vertical vertically
-    case: uppercase / lowercase
-    tense: past / future
-    number: singular / plural
-    voice: active / passive
-    formality: formal / informal casual
-    legality: legal legally / illegal illegally
     safety: safe safely / dangerous unsafe
     health: healthy / unhealthy
-    include: include including inclusive / exclusive
-    send: send sending sent / receive receiving received
-    push: push pushing / pull pulling
     """
 
-    /// Tasks: "canonical: verbs / nouns naming the task".
-    static let tasks = """
-    create: write create generate compose draft build implement code design produce construct
-    rewrite: rewrite rephrase paraphrase reword restate
-    edit: edit modify update change revise alter adjust tweak amend
-    summarize: summarize condense recap sum_up / summary synopsis tldr tl;dr gist
-    translate: translate convert transform port transpile / translation conversion
-    delete: delete remove erase drop purge wipe / deletion removal
-    add: add insert append
-    explain: explain describe define clarify elaborate discuss interpret / explanation description definition
-    fix: fix debug repair correct resolve troubleshoot patch / fix
-    calculate: calculate compute solve / calculation
-    list: list enumerate name itemize / list
-    compare: compare contrast differentiate / comparison
-    sort: sort order arrange rank reorder / sorting
-    find: find search locate lookup look_up identify detect
-    check: check verify validate test proofread
-    analyze: analyze assess review critique examine audit inspect evaluate / analysis review
-    recommend: recommend suggest propose / recommendation suggestion
-    count: count tally
-    format: format indent prettify beautify
-    optimize: optimize improve refactor simplify speed_up / optimization
-    predict: predict forecast / prediction
-    classify: classify categorize / classification
-    answer: answer respond reply
-    plan: plan schedule organize
-    prove: prove derive / proof
-    merge: merge combine join concatenate concat
-    split: split separate partition
-    read: read parse load
-    run: run execute
-    copy: copy duplicate clone
-    move: move relocate
-    rename: rename
-    reverse: reverse invert
-    replace: replace substitute
-    """
-
+    /// Negations: they end a direction's span and fill no role (whether a prompt is negated is the
+    /// pair verifier's to judge).
     static let negations = """
     not: not non no never none nothing nobody nowhere neither nor cannot dont doesnt didnt isnt arent wasnt werent cant couldnt wouldnt shouldnt wont havent hasnt hadnt aint mustnt neednt unable without
     except: except excluding exclude excludes excluded other_than

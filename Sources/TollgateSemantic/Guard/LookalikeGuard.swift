@@ -24,18 +24,22 @@ public struct GuardVerdict: Sendable, Equatable {
 }
 
 /// What must be equal between a query and a cached prompt, in the order the guard checks it.
+/// Names, negation, qualifiers and the task are not here: the pair verifier reads those (issue 15).
 public enum MismatchKind: String, Sendable, CaseIterable {
-    case numbers, entities, quoted, technologies, negation, direction, qualifiers, taskVerb
+    case numbers, quoted, technologies, direction
 
     /// The order of the checks: the first failing one is reported.
-    package static let checkOrder: [MismatchKind] = [.numbers, .quoted, .technologies, .entities, .negation, .direction, .qualifiers, .taskVerb]
+    package static let checkOrder: [MismatchKind] = [.numbers, .quoted, .technologies, .direction]
 }
 
 /// The semantic cache's look-alike guard: before a semantic hit is served, compares the new prompt
-/// with the cached one and blocks the hit when something that must be equal differs — numbers,
-/// named entities, quoted strings, technologies, negation, direction, opposite qualifiers, the
-/// task — after normalising what does not change meaning (case, number words, plurals, aliases,
-/// British spelling, word order that keeps the roles). Pure and deterministic.
+/// with the cached one and blocks the hit when something a small verifier cannot be trusted with
+/// differs — numbers (values, units, and the order of the same numbers), quoted strings,
+/// technologies (languages, tools, code identifiers), direction (from/to, comparatives, swapped
+/// names and roles) — after normalising what does not change meaning (case, number words,
+/// plurals, aliases, British spelling). The same checks run with the pair verifier (before it)
+/// and without it (`verifier: false`: the cosine threshold and these checks only). Pure and
+/// deterministic.
 public struct LookalikeGuard: Sendable {
     /// The checks that run (all by default; fewer for measuring what each one contributes).
     public let checks: Set<MismatchKind>
@@ -88,6 +92,7 @@ public struct LookalikeGuard: Sendable {
                 || !nb.units.subtracting(unstatedB).isSubset(of: na.units.union(na.softUnits)) {
                 return .blocked(.numbers, "units differ", Self.set(na.units.sorted()), Self.set(nb.units.sorted()))
             }
+            if let refused = Self.numberOrder(a.digits, b.digits) { return refused }
         case .quoted:
             let onlyA = a.quoted.filter { !Self.mentions(b, $0) }
             let onlyB = b.quoted.filter { !Self.mentions(a, $0) }
@@ -99,21 +104,6 @@ public struct LookalikeGuard: Sendable {
             let onlyB = b.technologies.subtracting(Self.closure(a.technologies.union(a.maybeTechnologies)))
             if !onlyA.isEmpty || !onlyB.isEmpty {
                 return .blocked(.technologies, "technologies differ", Self.set(onlyA.sorted()), Self.set(onlyB.sorted()))
-            }
-        case .entities:
-            let onlyA = a.entities.filter { !GuardEntities.mentioned($0, in: b) }
-            let onlyB = b.entities.filter { !GuardEntities.mentioned($0, in: a) }
-            if !onlyA.isEmpty || !onlyB.isEmpty {
-                return .blocked(.entities, "names differ", Self.set(onlyA.map(\.description)), Self.set(onlyB.map(\.description)))
-            }
-            for ea in a.entities {
-                if let eb = b.entities.first(where: { ea.conflicts(with: $0, a, b) }) {
-                    return .blocked(.entities, "names differ", "{\(ea)}", "{\(eb)}")
-                }
-            }
-        case .negation:
-            if a.negations != b.negations {
-                return .blocked(.negation, "negation differs", Self.set(a.negations.sorted()), Self.set(b.negations.sorted()))
             }
         case .direction:
             for p in a.directions {
@@ -129,21 +119,38 @@ public struct LookalikeGuard: Sendable {
             if let (p, q) = GuardRoles.swapped(a.roles, b.roles, bKeys: b.roleKeys) {
                 return .blocked(.direction, "roles swapped", "{\(p.key)}", "{\(q.key)}")
             }
-        case .qualifiers:
-            for (axis, sides) in a.qualifiers.sorted(by: { $0.key < $1.key }) {
-                if let other = b.qualifiers[axis], other != sides {
-                    return .blocked(.qualifiers, "qualifiers differ", "{\(axis)\(PromptFeatures.sides(sides))}", "{\(axis)\(PromptFeatures.sides(other))}")
-                }
-            }
-        case .taskVerb:
-            if let ta = a.task, let tb = b.task, ta != tb {
-                return .blocked(.taskVerb, "task differs", ta, tb)
-            }
-            if !a.questions.isEmpty, !b.questions.isEmpty, a.questions.isDisjoint(with: b.questions) {
-                return .blocked(.taskVerb, "question differs", Self.set(a.questions.sorted()), Self.set(b.questions.sorted()))
-            }
         }
         return nil
+    }
+
+    /// The same numbers in another order ("7 divided by 2" / "2 divided by 7", "a table for 2 at 8" /
+    /// "… for 8 at 2"): refused, since which number plays which role is what a small verifier gets
+    /// least reliably right. Digits only (number words are not read); a reordering that keeps the
+    /// meaning ("3 plus 5" / "5 plus 3") is refused too — a missed hit, not a wrong one.
+    static func numberOrder(_ na: [String], _ nb: [String]) -> GuardVerdict? {
+        guard na.count >= 2, na != nb, na.sorted() == nb.sorted() else { return nil }
+        return GuardVerdict(pass: false, reason: "numbers in another order: \(na) vs \(nb)", kind: .numbers)
+    }
+
+    /// `numberOrder` of two texts.
+    static func numberOrder(_ a: String, _ b: String) -> GuardVerdict? { numberOrder(digitRuns(a), digitRuns(b)) }
+
+    /// The numbers written with digits, in order ("1,000" and "3.5" are one number each).
+    static func digitRuns(_ s: String) -> [String] {
+        var out: [String] = [], cur = ""
+        let chars = Array(s)
+        for (i, c) in chars.enumerated() {
+            if c.isASCII && c.isNumber {
+                cur.append(c)
+            } else if (c == "." || c == ","), !cur.isEmpty, i + 1 < chars.count, chars[i + 1].isASCII, chars[i + 1].isNumber {
+                if c == "." { cur.append(c) }
+            } else if !cur.isEmpty {
+                out.append(cur)
+                cur = ""
+            }
+        }
+        if !cur.isEmpty { out.append(cur) }
+        return out
     }
 
     /// Every item of `items` is in `pool` (as a multiset); a number without a unit and the same

@@ -4,24 +4,21 @@ import Foundation
 import Logging
 
 /// The semantic layer's second opinion (issue 15): a candidate whose cosine is at least the loose
-/// `candidateThreshold` is served only if the pair verifier reads the two prompts as the same request
-/// (probability ≥ `threshold`) and the reduced look-alike guard agrees. The guard keeps only the checks a
-/// verifier cannot be trusted with: numbers (values, units, order — also the order of the same numbers,
-/// `numberOrder`), quoted strings, technologies (code identifiers, languages, tools) and direction
-/// (from/to, swapped names and roles); the verifier replaces the English rules for names, negation,
-/// qualifiers and the task.
+/// `candidateThreshold` is served only if the look-alike guard agrees and the pair verifier reads the
+/// two prompts as the same request (probability ≥ `threshold`). The guard has only the checks a
+/// verifier cannot be trusted with: numbers (values, units, order — also the order of the same
+/// numbers), quoted strings, technologies (code identifiers, languages, tools) and direction (from/to,
+/// swapped names and roles); names, negation, qualifiers and the task are the verifier's alone.
 public struct SemanticVerification: Sendable {
     public let verifier: PairVerifier
     /// The least verifier probability served.
     public let threshold: Float
     /// The cosine a candidate needs to be shown to the verifier (a looser gate than the cosine-only default).
     public let candidateThreshold: Double
-    /// The checks kept from the look-alike guard.
+    /// The look-alike guard that runs first. Direction is in it because the v1 verifier was unsure
+    /// about swapped from/to and roles (p ≈ 0.4–0.53 for "flights from Paris to Rome" / "… from Rome
+    /// to Paris", "convert JSON to YAML" / "YAML to JSON").
     public let guardrail: LookalikeGuard
-
-    /// Direction stays: the v1 verifier is unsure about swapped from/to and roles (p ≈ 0.4–0.53 for
-    /// "flights from Paris to Rome" / "… from Rome to Paris", "convert JSON to YAML" / "YAML to JSON").
-    public static let keptChecks: Set<MismatchKind> = [.numbers, .quoted, .technologies, .direction]
     /// Chosen on QQP even rows (12,000 pairs): cosine ≥ 0.90 and p ≥ 0.5 beat cosine ≥ 0.93 alone in both
     /// precision (0.842 vs 0.830) and recall (0.363 vs 0.297) (training/verifier/RESULTS.md).
     public static let defaultThreshold = Float(GatewayConfig.VerifierSettings.defaultThreshold)
@@ -29,7 +26,7 @@ public struct SemanticVerification: Sendable {
 
     public init(verifier: PairVerifier, threshold: Float = SemanticVerification.defaultThreshold,
                 candidateThreshold: Double = SemanticVerification.defaultCandidateThreshold,
-                guardrail: LookalikeGuard = LookalikeGuard(checks: SemanticVerification.keptChecks)) {
+                guardrail: LookalikeGuard = LookalikeGuard()) {
         self.verifier = verifier
         self.threshold = threshold
         self.candidateThreshold = candidateThreshold
@@ -40,48 +37,29 @@ public struct SemanticVerification: Sendable {
     /// cosine-only threshold still needs the verifier's yes).
     public func gate(_ threshold: Double) -> Double { min(threshold, candidateThreshold) }
 
-    /// The reduced guard first (a microsecond), then the verifier (a forward pass).
+    /// The guard first (a microsecond), then the verifier (a forward pass).
     /// `cachedFeatures` are the cached prompt's, when the caller has them already.
     public func verdict(query: String, queryFeatures: PromptFeatures, cached: String, cachedFeatures: PromptFeatures? = nil) -> GuardVerdict {
         let g = guardrail.verdict(query: queryFeatures, cached: cachedFeatures ?? guardrail.features(of: cached))
         guard g.pass else { return g }
-        if let refused = Self.numberOrder(query, cached) { return refused }
         let p = verifier.score(query, cached)
         if p >= threshold { return GuardVerdict(pass: true, reason: String(format: "verifier: p = %.3f ≥ %.3f", p, threshold)) }
         return GuardVerdict(pass: false, reason: String(format: "verifier: p = %.3f < %.3f", p, threshold), kind: nil)
     }
 
-    /// The same numbers in another order ("7 divided by 2" / "2 divided by 7", "a table for 2 at 8" /
-    /// "… for 8 at 2"): refused, since which number plays which role is what a small verifier gets
-    /// least reliably right. Digits only (number words are not read); a reordering that keeps the
-    /// meaning ("3 plus 5" / "5 plus 3") is refused too — a missed hit, not a wrong one.
-    static func numberOrder(_ a: String, _ b: String) -> GuardVerdict? {
-        let na = digitRuns(a), nb = digitRuns(b)
-        guard na.count >= 2, na != nb, na.sorted() == nb.sorted() else { return nil }
-        return GuardVerdict(pass: false, reason: "numbers in another order: \(na) vs \(nb)", kind: .numbers)
-    }
-
-    /// The numbers written with digits, in order ("1,000" and "3.5" are one number each).
-    static func digitRuns(_ s: String) -> [String] {
-        var out: [String] = [], cur = ""
-        let chars = Array(s)
-        for (i, c) in chars.enumerated() {
-            if c.isASCII && c.isNumber {
-                cur.append(c)
-            } else if (c == "." || c == ","), !cur.isEmpty, i + 1 < chars.count, chars[i + 1].isASCII, chars[i + 1].isNumber {
-                if c == "." { cur.append(c) }
-            } else if !cur.isEmpty {
-                out.append(cur)
-                cur = ""
-            }
-        }
-        if !cur.isEmpty { out.append(cur) }
-        return out
-    }
+    /// What to do about a verifier file that is missing.
+    public static let missingHint = "It ships in the checkout (models/verifier/pair-verifier.safetensors; set cache.semantic.verifier.path "
+        + "when running elsewhere); `verifier: false` serves on the cosine threshold and the look-alike guard alone, which is less precise."
 
     /// The verification `settings` ask for (files resolved against the working directory, as `model_dir`),
-    /// or nil, with one log line saying why, when it is off or its files cannot be loaded.
+    /// or nil, with one log line saying why, when it is off or its files cannot be loaded (the caller
+    /// decides what a configured but missing verifier means: `SemanticSetup` turns the layer off).
     public static func load(_ settings: GatewayConfig.VerifierSettings?, modelDir: String, logger: Logger) -> SemanticVerification? {
+        try? loading(settings, modelDir: modelDir, logger: logger)
+    }
+
+    /// As `load`, but a configured verifier that cannot be loaded throws (nil: `verifier: false`).
+    public static func loading(_ settings: GatewayConfig.VerifierSettings?, modelDir: String, logger: Logger) throws -> SemanticVerification? {
         guard let settings else { return nil }
         do {
             let verifier = try PairVerifier(verifierFile: URL(fileURLWithPath: settings.path),
@@ -90,8 +68,8 @@ public struct SemanticVerification: Sendable {
             return SemanticVerification(verifier: verifier, threshold: Float(settings.threshold),
                                         candidateThreshold: settings.candidateThreshold)
         } catch {
-            logger.error("semantic verifier off: cannot load \(settings.path) with \(modelDir): \(error); using the cosine threshold and the full look-alike guard")
-            return nil
+            logger.error("semantic verifier: cannot load \(settings.path) with \(modelDir): \(error). \(missingHint)")
+            throw error
         }
     }
 }

@@ -54,25 +54,12 @@ enum BlindCases {
 
     static let lookalikes: [GuardCase] = [
         .init("How do I convert Celsius to Kelvin?", "How do I convert Kelvin to Celsius?", .direction),
-        .init("What is the capital of Sweden?", "What is the capital of Switzerland?", .entities),
-        .init("Is coffee good for your heart?", "Is coffee bad for your heart?", .qualifiers),
-        .init("Explain how to install Node on Windows", "Explain how to uninstall Node on Windows", .qualifiers),
         .init("What are the side effects of taking 200 mg of ibuprofen?", "What are the side effects of taking 800 mg of ibuprofen?", .numbers),
         .init("Write a Java class for a bank account", "Write a C# class for a bank account", .technologies),
-        .init("Which countries border France?", "Which countries border Spain?", .entities),
-        .init("Summarize the first chapter of Moby Dick", "Summarize the last chapter of Moby Dick", .qualifiers),
         .init("Translate \"I love you\" into Korean", "Translate \"I miss you\" into Korean", .quoted),
-        .init("Why is my laptop fan so loud?", "Why is my laptop fan not working?", .negation),
-        .init("How do I add a column to a pandas DataFrame?", "How do I drop a column from a pandas DataFrame?", .taskVerb),
         .init("What happened in 1989 in Berlin?", "What happened in 1961 in Berlin?", .numbers),
-        .init("How do I get a passport for my child in the UK?", "How do I get a passport for my child in Ireland?", .entities),
         .init("Who was president of the US before Lincoln?", "Who was president of the US after Lincoln?", .direction),
-        .init("List animals that lay eggs", "List animals that don't lay eggs", .negation),
-        .init("Explain the difference between a virus and a bacterium", "Explain the similarities between a virus and a bacterium", .qualifiers),
-        .init("How do I sort an array of objects by date in ascending order?", "How do I sort an array of objects by date in descending order?", .qualifiers),
         .init("How much does it cost to fly from Paris to Tokyo?", "How much does it cost to fly from Tokyo to Paris?", .direction),
-        .init("Recommend a book similar to The Hobbit", "Recommend a book similar to Dune", .entities),
-        .init("What's the time in New York?", "What's the time in Los Angeles?", .entities),
         .init("How do I encrypt a zip file on a Mac?", "How do I encrypt a zip file on Windows?", .technologies),
     ]
 }

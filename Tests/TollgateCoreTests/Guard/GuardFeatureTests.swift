@@ -50,20 +50,6 @@ struct GuardFeatureTests {
         #expect(kind("Convert 10 miles to km", "Convert 10 miles to meters") == .numbers, "the target unit differs")
     }
 
-    // MARK: Names
-
-    @Test func namesAreCapitalisedWordsNotAtASentenceStart() {
-        #expect(f("Paris is lovely").entities.isEmpty)
-        #expect(f("Is Paris lovely?").entities.map(\.description) == ["paris"])
-        #expect(f("What does NASA do?").entities.map(\.description) == ["nasa"])
-        #expect(f("How To Learn Cooking Fast At Home").entities.isEmpty, "title case says nothing")
-        #expect(passes("Paris is lovely in May, isn't it?", "is paris lovely in may"), "the other side may write it in lower case")
-        #expect(passes("What can Indians do for tourism?", "What can India do for tourism?"), "demonyms")
-        #expect(passes("Will Donald Trump win?", "Will Trump win?"), "a surname stands for the name")
-        #expect(passes("Who is the CEO of Apple?", "Who is the chief executive officer of Apple?"))
-        #expect(kind("How hot is the Kalahari Desert?", "How hot is the Gobi Desert?") == .entities)
-    }
-
     // MARK: Quotes
 
     @Test func quotedStrings() {
@@ -88,56 +74,18 @@ struct GuardFeatureTests {
         #expect(passes("HOW DO I LEARN SWIFT?", "How do I learn Swift?"), "capitals say nothing in a shouted prompt")
     }
 
-    // MARK: Negation
-
-    @Test func negation() {
-        for text in ["It doesn't work", "It does not work", "It cannot work", "It never works", "It works without errors", "All except one"] {
-            #expect(!f(text).negations.isEmpty, "\(text)")
-        }
-        #expect(f("I don't know how to cook rice").negations.isEmpty, "a hedge is not a negated request")
-        #expect(f("No matter what, keep going").negations.isEmpty)
-        #expect(f("It is not only fast but cheap").negations.isEmpty)
-        #expect(passes("Why isn't my code working?", "Why doesn't my code work?"))
-        #expect(kind("Books with pictures", "Books without pictures") == .negation)
-    }
-
     // MARK: Direction
 
     @Test func direction() {
         #expect(kind("Flights from Oslo to Rome", "Flights from Rome to Oslo") == .direction)
+        #expect(kind("Is a car slower than a bike?", "Is a bike slower than a car?") == .direction)
+        #expect(passes("Is a car faster than a bike?", "Is a bike slower than a car?"), "a scale read both ways")
         #expect(passes("Flights from Oslo to Rome", "Flights to Rome from Oslo"))
         #expect(passes("Is tea healthier than coffee?", "Is coffee less healthy than tea?"))
         #expect(kind("Is a car faster than a bike?", "Is a bike faster than a car?") == .direction)
         #expect(kind("Wash the rice before cooking it", "Wash the rice after cooking it") == .direction)
         #expect(kind("Why did Sparta fight Athens?", "Why did Athens fight Sparta?") == .direction)
         #expect(passes("Compare Sparta and Athens", "Compare Athens and Sparta"), "and/or/vs are symmetric")
-    }
-
-    // MARK: Qualifiers
-
-    @Test func qualifiers() {
-        #expect(f("the largest lake").qualifiers == ["size": 1])
-        #expect(f("the tiniest lake").qualifiers == ["size": 2])
-        #expect(f("pros and cons").qualifiers == ["merit": 3])
-        #expect(kind("the biggest lake", "the smallest lake") == .qualifiers)
-        #expect(passes("the biggest lake", "the largest lake"))
-        #expect(passes("the biggest lake", "a lake"), "a qualifier on one side only is not an opposite")
-        #expect(kind("How do I turn on the heating?", "How do I turn off the heating?") == .qualifiers)
-    }
-
-    // MARK: Task
-
-    @Test func taskVerb() {
-        #expect(f("Please summarise this").task == "summarize")
-        #expect(f("Can you translate this?").task == "translate")
-        #expect(f("How do I delete my account?").task == "delete")
-        #expect(f("Write a summary of this").task == "summarize", "the noun names the task")
-        #expect(f("Give me a list of fruits").task == "list")
-        #expect(f("Write a script to delete old files").task == "create", "a purpose clause is not the task")
-        #expect(f("What is a linked list?").task == nil, "a noun is not a task")
-        #expect(kind("Translate this email", "Summarize this email") == .taskVerb)
-        #expect(kind("When did the war start?", "Why did the war start?") == .taskVerb)
-        #expect(passes("How can I learn Go?", "Where can I learn Go?"), "how and what stand for any question")
     }
 
     // MARK: Normalisation
@@ -149,16 +97,16 @@ struct GuardFeatureTests {
         #expect(GuardNormalizer.singular("cities") == "city")
         #expect(GuardNormalizer.singular("boxes") == "box")
         #expect(GuardNormalizer.singular("news") == "news")
-        #expect(GuardNormalizer.stripContraction("doesn't") == ("does", true))
-        #expect(GuardNormalizer.stripContraction("can't") == ("can", true))
-        #expect(GuardNormalizer.stripContraction("trump's") == ("trump", false))
+        #expect(GuardNormalizer.stripContraction("doesn't") == "does")
+        #expect(GuardNormalizer.stripContraction("can't") == "can")
+        #expect(GuardNormalizer.stripContraction("trump's") == "trump")
     }
 
     @Test func checksCanBeSwitchedOff() {
         let numbersOnly = LookalikeGuard(checks: [.numbers])
         #expect(numbersOnly.verdict(query: "Explain this", cached: "Translate this").pass)
         #expect(!numbersOnly.verdict(query: "5 apples", cached: "6 apples").pass)
-        #expect(MismatchKind.allCases.count == 8)
+        #expect(MismatchKind.allCases.count == 4, "numbers, quoted, technologies, direction: the rest is the verifier's")
         #expect(Set(MismatchKind.checkOrder) == Set(MismatchKind.allCases))
     }
 }

@@ -16,7 +16,7 @@ import TollgateCore
 
 /// The rules added after reading QQP wrong hits (issue 6): each one with look-alikes it blocks and
 /// paraphrases it keeps. Text written for Tollgate.
-@Suite("Look-alike guard: swapped roles, same last name")
+@Suite("Look-alike guard: swapped roles, bounds, units")
 struct GuardRuleTests {
     let g = LookalikeGuard()
 
@@ -51,35 +51,7 @@ struct GuardRuleTests {
         #expect(g.features(of: "Does everything depend on everything?").roles.isEmpty, "a word twice has no single role")
     }
 
-    // MARK: The same last name with another first name
-
-    @Test func anotherFirstNameIsAnotherName() {
-        #expect(kind("What did Hillary Clinton say about trade?", "What did Bill Clinton say about trade?") == .entities)
-        #expect(kind("How do I get a job at Acme Robotics?", "How do I get a job at Zenith Robotics?") == .entities)
-        #expect(g.verdict(query: "How do I get a job at Acme Robotics?", cached: "How do I get a job at Zenith Robotics?").reason
-            == "names differ: {acme robotic} vs {zenith robotic}")
-    }
-
-    @Test func theSameNameSpelledOutOrWithATitlePasses() {
-        #expect(passes("What did Donald Trump say about trade?", "What did Trump say about trade?"))
-        #expect(passes("What did Donald Trump say about trade?", "What did President Trump say about trade?"))
-        #expect(passes("Who painted the Mona Lisa?", "Who painted Mona Lisa?"))
-        #expect(passes("Is Hilary Clinton running again?", "Is Hillary Clinton running again?"), "a spelling")
-        #expect(passes("Is Agua Bela a town in Brazil?", "Is Água Bela a town in Brazil?"), "an accent")
-        #expect(GuardEntities.spelledAlike("midweight", "middleweight"))
-        #expect(!GuardEntities.spelledAlike("methode", "winland"))
-        #expect(!GuardEntities.spelledAlike("hillary", "bill"))
-    }
-
     // MARK: From the second reading and the guard's own refusals (issue 6)
-
-    @Test func yesNoAlternativesAreNotNegation() {
-        #expect(passes("Is coffee bad for your teeth?", "Is coffee bad for your teeth? Why or why not?"))
-        #expect(passes("Does my old phone support 5G? If not, why not?", "Does my old phone support 5G?"))
-        #expect(passes("Can I reuse the pan? If not, why?", "Can I reuse the pan?"))
-        #expect(kind("Why not use Rust for scripts?", "Why use Rust for scripts?") == .negation, "a suggestion, not a tag")
-        #expect(kind("Why is the sky not green?", "Why is the sky green?") == .negation)
-    }
 
     @Test func aBareNumberMatchesTheSameNumberWithAUnit() {
         #expect(passes("Best phone under 15000?", "Best phone under 15000 INR?"))
@@ -87,17 +59,6 @@ struct GuardRuleTests {
         #expect(kind("How far is 10 km in miles?", "How far is 10 miles in km?") == .numbers, "units on both sides must agree")
         #expect(kind("Best phone under 15000?", "Best phone under 20000 INR?") == .numbers)
         #expect(kind("How long to walk 5 km?", "How long to walk 5 km and 3 miles?") == .numbers)
-    }
-
-    @Test func aNameMatchesItsInitials() {
-        #expect(passes("Which schools are best for an MS in CS?", "Which schools are best for an MS in Computer Science?"))
-        #expect(kind("Which schools are best for an MS in CS?", "Which schools are best for an MS in Civil Engineering?") == .entities)
-    }
-
-    @Test func proVersusAntiAndSummerVersusWinterDiffer() {
-        #expect(kind("What are the best pro-union arguments?", "What are the best anti-union arguments?") == .qualifiers)
-        #expect(kind("What is the weather in Oslo in the winter?", "What is the weather in Oslo in the summer?") == .qualifiers)
-        #expect(passes("What should I pack for a winter trip to Oslo?", "What do I need to pack for a trip to Oslo in winter?"))
     }
 
     @Test func aBoundIsNotTheNumber() {
@@ -113,14 +74,5 @@ struct GuardRuleTests {
         #expect(kind("Why do parents lie to their children?", "Why do children lie to their parents?") == .direction)
         #expect(passes("What should a husband say to his wife after a fight?", "What should a husband tell his wife after a fight?"))
         #expect(passes("How do I listen to music while I study?", "How can I study while listening to music?"))
-    }
-
-    @Test func anotherPointOfTheCompassIsAnotherPlace() {
-        #expect(kind("Why is North Korea poor?", "Why is South Korea poor?") == .entities)
-        #expect(kind("Is West Virginia safe to live in?", "Is Virginia safe to live in?") == .entities)
-        #expect(kind("What is the weather in North Carolina in May?", "What is the weather in South Carolina in May?") == .entities)
-        #expect(kind("Is Southeast Asia safe for backpackers?", "Is South Asia safe for backpackers?") == .entities)
-        #expect(passes("What is the capital of South Africa?", "What's South Africa's capital city?"))
-        #expect(passes("Is North Carolina a good place to retire?", "Is North Carolina good for retirement?"))
     }
 }

@@ -31,8 +31,9 @@ struct GuardCase: Sendable, CustomStringConvertible {
 
 /// Look-alikes: near-identical prompts that ask for something different.
 enum LookalikeCases {
-    static let all: [GuardCase] = numbers + entities + quoted + technologies + negation + direction + qualifiers + taskVerb
-        + BlindCases.lookalikes
+    /// Names, negation, qualifiers and the task are the pair verifier's: their look-alikes are in
+    /// `VerifierLookalikes`, through the verifier path.
+    static let all: [GuardCase] = numbers + quoted + technologies + direction + BlindCases.lookalikes
 
     static let numbers: [GuardCase] = [
         .init("Convert 10 miles to km", "Convert 10 km to miles", .numbers),
@@ -53,26 +54,6 @@ enum LookalikeCases {
         .init("How long does it take to walk 5 km?", "How long does it take to walk 5 miles?", .numbers),
         .init("Set a timer for 5 minutes", "Set a timer for 15 minutes", .numbers),
         .init("Is a 700 credit score good?", "Is a 600 credit score good?", .numbers),
-    ]
-
-    static let entities: [GuardCase] = [
-        .init("What is the capital of Australia?", "What is the capital of Austria?", .entities),
-        .init("Summarize the plot of Hamlet", "Summarize the plot of Macbeth", .entities),
-        .init("Who founded Microsoft?", "Who founded Apple?", .entities),
-        .init("Write a short biography of Marie Curie", "Write a short biography of Albert Einstein", .entities),
-        .init("What is the weather like in Paris in spring?", "What is the weather like in London in spring?", .entities),
-        .init("Compare the economies of Germany and Japan", "Compare the economies of Germany and Italy", .entities),
-        .init("How do I get a work visa for Canada?", "How do I get a work visa for Mexico?", .entities),
-        .init("What are the main themes of Pride and Prejudice?", "What are the main themes of Sense and Sensibility?", .entities),
-        .init("Explain the fall of the Roman Empire", "Explain the fall of the Ottoman Empire", .entities),
-        .init("What does NASA do?", "What does NOAA do?", .entities),
-        .init("Tell me about the history of Tesla", "Tell me about the history of Ford", .entities),
-        .init("Who won the Super Bowl last season?", "Who won the World Series last season?", .entities),
-        .init("Describe the architecture of the Eiffel Tower", "Describe the architecture of the Leaning Tower of Pisa", .entities),
-        .init("Recommend hotels near Central Park", "Recommend hotels near Hyde Park", .entities),
-        .init("Is it safe to travel to Kenya in July?", "Is it safe to travel to Kenya in December?", .entities),
-        .init("How do I get from the airport to downtown Seattle?", "How do I get from the airport to downtown Portland?", .entities),
-        .init("Explain Newton's first law", "Explain Kepler's first law", .entities),
     ]
 
     static let quoted: [GuardCase] = [
@@ -109,23 +90,5 @@ enum LookalikeCases {
         .init("Plot a histogram with matplotlib", "Plot a histogram in Excel", .technologies),
         .init("How do I parse JSON in Java?", "How do I parse XML in Java?", .technologies),
         .init("How do I make an HTTP request in Ruby?", "How do I make an HTTP request in PHP?", .technologies),
-    ]
-
-    static let negation: [GuardCase] = [
-        .init("Which fruits are high in vitamin C?", "Which fruits are not high in vitamin C?", .negation),
-        .init("Write a function that uses recursion", "Write a function without using recursion", .negation),
-        .init("List countries that use the euro", "List countries that don't use the euro", .negation),
-        .init("Why does my code work?", "Why doesn't my code work?", .negation),
-        .init("Give me a vegetarian recipe with eggs", "Give me a vegetarian recipe without eggs", .negation),
-        .init("List all the planets except Earth", "List all the planets including Earth", .negation),
-        .init("Sort the array and keep duplicates", "Sort the array and do not keep duplicates", .negation),
-        .init("Which animals can swim?", "Which animals cannot swim?", .negation),
-        .init("Name foods that contain gluten", "Name foods that contain no gluten", .negation),
-        .init("Summarize the article including the conclusion", "Summarize the article excluding the conclusion", .negation),
-        .init("Explain why the sky is blue", "Explain why the sky is not blue", .negation),
-        .init("Translate the text and keep the formatting", "Translate the text but don't keep the formatting", .negation),
-        .init("Should I take this medicine with food?", "Should I never take this medicine with food?", .negation),
-        .init("Which countries drive on the left?", "Which countries don't drive on the left?", .negation),
-        .init("Write a story with a happy ending", "Write a story without a happy ending", .negation),
     ]
 }

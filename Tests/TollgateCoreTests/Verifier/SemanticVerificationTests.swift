@@ -17,7 +17,7 @@ import TollgateCore
 @testable import TollgateBench
 
 /// The semantic cache with the pair verifier on: paraphrases the cosine-only default blocks are served,
-/// the look-alikes are refused (by the reduced guard or the verifier).
+/// the look-alikes are refused (by the look-alike guard or the verifier).
 @Suite("Semantic cache with the pair verifier")
 struct SemanticVerificationTests {
     static func cache(_ dir: String) throws -> SemanticCache {
@@ -64,11 +64,22 @@ struct SemanticVerificationTests {
     }
 
     @Test func numberOrderRule() {
-        #expect(SemanticVerification.digitRuns("Pay $1,000 at 3.5 % for 12 months.") == ["1000", "3.5", "12"])
-        #expect(SemanticVerification.numberOrder("What is 7 divided by 2?", "What's 2 / 7?") != nil)
-        #expect(SemanticVerification.numberOrder("What is 7 divided by 2?", "Divide 7 by 2") == nil)
-        #expect(SemanticVerification.numberOrder("Book a table for 2 at 8 pm", "Book a table for 8 at 2 pm") != nil)
-        #expect(SemanticVerification.numberOrder("Top 5 movies", "Top 10 movies") == nil, "other numbers: the guard's numbers check")
+        #expect(LookalikeGuard.digitRuns("Pay $1,000 at 3.5 % for 12 months.") == ["1000", "3.5", "12"])
+        #expect(LookalikeGuard.numberOrder("What is 7 divided by 2?", "What's 2 / 7?") != nil)
+        #expect(LookalikeGuard.numberOrder("What is 7 divided by 2?", "Divide 7 by 2") == nil)
+        #expect(LookalikeGuard.numberOrder("Book a table for 2 at 8 pm", "Book a table for 8 at 2 pm") != nil)
+        #expect(LookalikeGuard.numberOrder("Top 5 movies", "Top 10 movies") == nil, "other numbers: the guard's numbers check")
+        // In the guard itself, so `verifier: false` refuses the same numbers in another order too.
+        let v = LookalikeGuard().verdict(query: "What is 7 divided by 2?", cached: "What is 2 divided by 7?")
+        #expect(!v.pass && v.kind == .numbers, "\(v)")
+    }
+
+    /// The look-alikes of the checks the verifier replaced (names, negation, qualifiers, the task):
+    /// they were the full guard's tests and are now the verifier path's (`VerifierLookalikes`).
+    @Test("the replaced checks' look-alikes are refused through the verifier path", arguments: VerifierLookalikes.all)
+    func replacedChecksLookalikeRefused(_ pair: (String, String)) async throws {
+        let (hit, _) = try await served(pair.0, pair.1)
+        #expect(!hit, "\(pair.0) / \(pair.1) was served")
     }
 
     @Test func configReadsTheVerifier() throws {
