@@ -167,12 +167,12 @@ public enum BenchReport {
     /// report.md of one run.
     public static func markdown(_ run: BenchRun, _ s: BenchSummary, _ c: BenchContext) -> String {
         var md = preamble(c, title: "Hit-ratio benchmark")
-        md += "Threshold \(BenchStats.threshold(run.threshold)), " + String(format: "look-alike guard %@; %.1f s wall time (%.0f requests/s).\n\n",
-                     run.guardOn ? "on" : "off (threshold alone)", run.wallSeconds, Double(s.requests) / max(run.wallSeconds, 1e-9))
+        md += "Threshold \(BenchStats.threshold(run.threshold)), " + String(format: "%@; %.1f s wall time (%.0f requests/s).\n\n",
+                     run.curve.title, run.wallSeconds, Double(s.requests) / max(run.wallSeconds, 1e-9))
         md += table(s) + "\n## Latency (ms)\n\n"
         if run.embeddingsReused { md += "Embeddings were reused from an earlier run of the sweep: the embedding times below are not real.\n\n" }
         md += latencyTable(s) + "\n"
-        if !s.refusalsByCheck.isEmpty { md += "## Guard refusals by check (each in guard-refusals.jsonl)\n\n" + refusalTable(s) + "\n" }
+        if !s.refusalsByCheck.isEmpty { md += "## Refusals by check, guard and verifier (each in guard-refusals.jsonl)\n\n" + refusalTable(s) + "\n" }
         md += definitions
         let wrong = wrongHits(run, c)
         if !wrong.isEmpty {
@@ -187,11 +187,11 @@ public enum BenchReport {
 
     /// A few lines for stdout.
     public static func text(_ run: BenchRun, _ s: BenchSummary) -> String {
-        var out = "threshold \(BenchStats.threshold(run.threshold)), guard \(run.guardOn ? "on" : "off"): " + String(format: "%d requests in %.1f s\n", s.requests, run.wallSeconds)
+        var out = "threshold \(BenchStats.threshold(run.threshold)), \(run.curve.title): " + String(format: "%d requests in %.1f s\n", s.requests, run.wallSeconds)
         out += "  hits \(s.hits) (exact \(s.exactHits), semantic \(s.semanticHits): \(s.semanticCorrect) correct, \(s.semanticWrong) wrong), misses \(s.misses), errors \(s.errors)\n"
         out += "  wrong: \(pct(s.semanticWrongShare)) of semantic hits, \(pct(s.wrongOfRequests)) of requests\n"
         out += "  achievable \(s.achievable); correct hits vs achievable \(pct(s.hitsOfAchievable)); achievable hits lost (missed) \(s.lostHits)\n"
-        out += "  guard refused \(s.refusedOtherClass) of another class, \(s.refusedSameClass) of the same class; "
+        out += "  refused \(s.refusedOtherClass) of another class, \(s.refusedSameClass) of the same class; "
             + "then served a lower-ranked candidate \(s.hitsAfterRefusal) times (\(s.wrongAfterRefusal) wrong)\n"
         out += "  upstream calls \(s.upstreamCalls) (\(s.avoidedCalls) avoided); spent \(usd(s.spentUSD)), saved \(usd(s.savedUSD))\n"
         for (path, name) in [(BenchOutcome.Path.exact, "exact hit"), (.semantic, "semantic hit"), (.miss, "miss")] {
@@ -203,7 +203,7 @@ public enum BenchReport {
 
     /// The JSON of one run (a report.json, or one point of a sweep's).
     public static func json(_ run: BenchRun, _ s: BenchSummary) -> JSONValue {
-        ["threshold": .double(run.threshold), "guard": .bool(run.guardOn), "wall_seconds": .double(BenchStats.round(run.wallSeconds)),
+        ["threshold": .double(run.threshold), "curve": .string(run.curve.rawValue), "guard": .bool(run.curve.refuses), "wall_seconds": .double(BenchStats.round(run.wallSeconds)),
          "embeddings_reused": .bool(run.embeddingsReused), "summary": s.json]
     }
 

@@ -63,9 +63,10 @@ public struct BenchRefusal: Sendable {
 
 /// One bench run: a workload replayed through one gateway with one threshold, from an empty cache.
 public struct BenchRun: Sendable {
+    /// The cosine threshold (for the verifier curve: the cosine a candidate needs to be verified).
     public var threshold: Double
-    /// The look-alike guard was on (false: the threshold alone decides).
-    public var guardOn: Bool
+    /// What decided the semantic hits.
+    public var curve: BenchCurve
     public var outcomes: [BenchOutcome]
     /// Upstream calls the upstream counted (in process only).
     public var upstreamCalls: Int?
@@ -85,12 +86,16 @@ public final class BenchRunner: Sendable {
     let embedder: (any Embedder)?
     let textIndex: [String: String?]
     let logger: Logger
+    /// The config's verifier, loaded once for every run (its scores memoized with `memoize`); nil
+    /// when the config has none or its file cannot be loaded (logged).
+    let verification: SemanticVerification?
 
     static let thresholdHeader = HTTPField.Name("x-tollgate-threshold")!
 
     /// `config` keeps its cache settings, models and prices; its providers are redirected to
     /// `upstreamURL` (OpenAI wire format, no keys) and client keys are dropped.
-    public init(workload: [BenchRequest], config: GatewayConfig, upstreamURL: String, embedder: (any Embedder)?, logger: Logger) {
+    /// `memoize`: the verifier's scores are remembered across runs (as `MemoEmbedder` does for vectors).
+    public init(workload: [BenchRequest], config: GatewayConfig, upstreamURL: String, embedder: (any Embedder)?, memoize: Bool = false, logger: Logger) {
         self.workload = workload
         var cfg = config
         cfg.providers = config.providers.map { p in
@@ -108,6 +113,22 @@ public final class BenchRunner: Sendable {
         for r in workload where index[r.text] == nil { index[r.text] = r.classID }
         self.textIndex = index
         self.logger = logger
+        let v = self.embedder == nil ? nil
+            : SemanticVerification.load(cfg.cache.semantic.verifier, modelDir: cfg.cache.semantic.modelDir, logger: logger)
+        self.verification = memoize ? v.map { $0.withScorer(MemoPairScorer($0.verifier)) } : v
+    }
+
+    /// The curve a single run takes by default: the config's own (the verifier when it has one).
+    public var configuredCurve: BenchCurve { verification != nil ? .verifier : .guarded }
+
+    /// The curves a sweep runs: threshold alone, the guard, and the verifier when the config has one.
+    public var sweepCurves: [BenchCurve] { verification != nil ? [.verifier, .guarded, .alone] : [.guarded, .alone] }
+
+    /// The threshold at which a curve runs as the config would: the verifier's candidate gate (the
+    /// looser of it and the threshold), otherwise the configured threshold.
+    public func configuredThreshold(_ curve: BenchCurve) -> Double {
+        guard curve == .verifier, let v = verification else { return configuredThreshold }
+        return v.gate(configuredThreshold)
     }
 
     /// The threshold a request of the workload gets when the bench sends none (the gateway's rule).
@@ -119,16 +140,21 @@ public final class BenchRunner: Sendable {
     /// The semantic layer is on (an embedder is available and the config enables it).
     public var semanticOn: Bool { embedder != nil }
 
-    /// One run in this process, with a fresh LMDB cache in a temporary directory.
-    public func run(threshold: Double?, guardOn: Bool, upstream: BenchUpstream, progress: (@Sendable (Int) -> Void)? = nil) async throws -> BenchRun {
+    /// One run in this process, with a fresh LMDB cache in a temporary directory. `threshold` nil:
+    /// the config's. On the verifier curve a given `threshold` is the candidate gate (with
+    /// `gateAtThreshold`; a sweep's x axis) or, as in the gateway, a threshold sent with each request.
+    public func run(threshold: Double?, curve: BenchCurve, gateAtThreshold: Bool = false, upstream: BenchUpstream,
+                    progress: (@Sendable (Int) -> Void)? = nil) async throws -> BenchRun {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try LMDBStore(directory: dir, mapSize: config.cache.maxBytes)
+        if curve == .verifier && verification == nil { throw BenchError.noVerifier }
+        var verifying = curve == .verifier ? verification : nil
+        if gateAtThreshold, let t = threshold { verifying = verifying?.withCandidateThreshold(t) }
         let semantic = embedder.map {
             SemanticCache(embedder: $0, store: store, maxTurns: config.cache.semantic.maxTurns,
-                          guardrail: guardOn ? LookalikeGuard() : LookalikeGuard(checks: []), logger: logger,
-                          verification: guardOn ? SemanticVerification.load(config.cache.semantic.verifier, modelDir: config.cache.semantic.modelDir, logger: logger) : nil,
-                          skipUnreadable: config.cache.semantic.skipUnreadable)
+                          guardrail: curve == .alone ? LookalikeGuard(checks: []) : LookalikeGuard(), logger: logger,
+                          verification: verifying, skipUnreadable: config.cache.semantic.skipUnreadable)
         }
         semantic?.probe.startRecording()
         let gateway = Gateway(config: config, store: store, semantic: semantic, logger: logger)
@@ -165,7 +191,7 @@ public final class BenchRunner: Sendable {
             if let progress, (i + 1) % 1000 == 0 { progress(i + 1) }
         }
         let wall = ContinuousClock.now - started
-        return BenchRun(threshold: threshold ?? configuredThreshold, guardOn: guardOn, outcomes: outcomes, upstreamCalls: upstream.requests - callsBefore,
+        return BenchRun(threshold: threshold ?? configuredThreshold(curve), curve: curve, outcomes: outcomes, upstreamCalls: upstream.requests - callsBefore,
                         wallSeconds: Double(SemanticProbe.nanos(wall)) / 1e9, target: "in process")
     }
 
@@ -198,8 +224,19 @@ public final class BenchRunner: Sendable {
             if let progress, (i + 1) % 1000 == 0 { progress(i + 1) }
         }
         let wall = ContinuousClock.now - started
-        return BenchRun(threshold: threshold ?? SemanticCache.defaultThreshold, guardOn: true, outcomes: outcomes, upstreamCalls: nil,
+        return BenchRun(threshold: threshold ?? SemanticCache.defaultThreshold, curve: .gateway, outcomes: outcomes, upstreamCalls: nil,
                         wallSeconds: Double(SemanticProbe.nanos(wall)) / 1e9, target: base)
+    }
+}
+
+/// Why a bench run cannot start.
+public enum BenchError: Error, CustomStringConvertible {
+    case noVerifier
+
+    public var description: String {
+        switch self {
+        case .noVerifier: return "the verifier curve needs the config's verifier (cache.semantic.verifier), which is off or could not be loaded"
+        }
     }
 }
 

@@ -25,24 +25,30 @@ public enum BenchSession {
         }
     }
 
-    /// One run per (threshold, guard) pair, in that order, each from an empty cache. With
-    /// `reuseEmbeddings`, a text is embedded once for the whole sweep (later runs are marked).
-    public static func sweep(workload: [BenchRequest], config: GatewayConfig, embedder: (any Embedder)?, thresholds: [Double?], guards: [Bool],
+    /// One run per (threshold, curve) pair, in that order, each from an empty cache; `curves` nil:
+    /// for several thresholds every curve the config allows (`BenchRunner.sweepCurves`), for one
+    /// the config's own (`BenchRunner.configuredCurve`). In a sweep (more than one
+    /// threshold) the verifier curve's threshold is its candidate gate. With `reuseEmbeddings`, a
+    /// text is embedded once for the whole sweep and a pair verified once (later runs are marked).
+    public static func sweep(workload: [BenchRequest], config: GatewayConfig, embedder: (any Embedder)?, thresholds: [Double?], curves: [BenchCurve]?,
                              reuseEmbeddings: Bool, answerTokens: Int, logger: Logger,
                              progress: (@Sendable (String) -> Void)? = nil) async throws -> (points: [SweepPoint], runner: BenchRunner) {
         let upstream = BenchUpstream(workload: workload, answerTokens: answerTokens)
         let running = try await upstream.start(logger: logger)
         let shared = reuseEmbeddings ? embedder.map { MemoEmbedder($0) as any Embedder } : embedder
-        let runner = BenchRunner(workload: workload, config: config, upstreamURL: running.url, embedder: shared, logger: logger)
+        let runner = BenchRunner(workload: workload, config: config, upstreamURL: running.url, embedder: shared, memoize: reuseEmbeddings, logger: logger)
+        let curves = curves ?? (thresholds.count > 1 ? runner.sweepCurves : [runner.configuredCurve])
         var points: [SweepPoint] = []
         do {
             for t in thresholds {
-                for g in guards {
-                    let label = "threshold \(BenchStats.threshold(t ?? runner.configuredThreshold)), guard \(g ? "on" : "off")"
-                    var run = try await runner.run(threshold: t, guardOn: g, upstream: upstream) { n in progress?("\(label): \(n)/\(workload.count)") }
+                for c in curves {
+                    let label = "threshold \(BenchStats.threshold(t ?? runner.configuredThreshold(c))), \(c.title)"
+                    var run = try await runner.run(threshold: t, curve: c, gateAtThreshold: thresholds.count > 1, upstream: upstream) { n in
+                        progress?("\(label): \(n)/\(workload.count)")
+                    }
                     run.embeddingsReused = reuseEmbeddings && !points.isEmpty && runner.semanticOn
                     let point = SweepPoint(run: run, summary: BenchSummary(run))
-                    if thresholds.count * guards.count > 1 { progress?(BenchReport.text(run, point.summary)) }
+                    if thresholds.count * curves.count > 1 { progress?(BenchReport.text(run, point.summary)) }
                     points.append(point)
                 }
             }
@@ -61,24 +67,25 @@ public enum BenchSession {
         try (BenchReport.reportJSON(point.run, point.summary, context).jsonString + "\n").write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
         let wrong = BenchReport.wrongHits(point.run, context).map { $0.jsonString + "\n" }.joined()
         try wrong.write(toFile: dir + "/wrong-hits.jsonl", atomically: true, encoding: .utf8)
-        if point.run.guardOn {
+        if point.run.curve.refuses {
             try BenchReport.refusals(point.run, context).map { $0.jsonString + "\n" }.joined().write(toFile: dir + "/guard-refusals.jsonl", atomically: true, encoding: .utf8)
         }
     }
 
-    /// Writes report.md, report.json, sweep.svg, one wrong-hits file per run and one guard-refusals file per guard run into `dir`.
-    public static func writeSweep(_ points: [SweepPoint], context: BenchContext, marked: Double, title: String, to dir: String) throws {
+    /// Writes report.md, report.json, sweep.svg, one wrong-hits file per run and one refusals file per
+    /// guard or verifier run into `dir`. `marks`: each curve's default threshold.
+    public static func writeSweep(_ points: [SweepPoint], context: BenchContext, marks: SweepMarks, title: String, to dir: String) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try BenchSweepReport.markdown(points, context, marked: marked).write(toFile: dir + "/report.md", atomically: true, encoding: .utf8)
-        try (BenchSweepReport.json(points, context, marked: marked).jsonString + "\n").write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
+        try BenchSweepReport.markdown(points, context, marks: marks).write(toFile: dir + "/report.md", atomically: true, encoding: .utf8)
+        try (BenchSweepReport.json(points, context, marks: marks).jsonString + "\n").write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
         let subtitle = "\(context.requests.count) requests, \(context.classes) classes; \(context.embedder ?? "no embedder"); one empty cache per point; "
-            + String(format: "default threshold %.2f ringed", marked)
-        try SweepPlot.svg(points, title: title, subtitle: subtitle, marked: marked).write(toFile: dir + "/sweep.svg", atomically: true, encoding: .utf8)
+            + "defaults ringed"
+        try SweepPlot.svg(points, title: title, subtitle: subtitle, marks: marks).write(toFile: dir + "/sweep.svg", atomically: true, encoding: .utf8)
         for p in points {
-            let name = "wrong-hits-\(BenchStats.threshold(p.run.threshold))-\(p.run.guardOn ? "guard" : "alone").jsonl"
+            let name = "wrong-hits-\(BenchStats.threshold(p.run.threshold))-\(p.run.curve.rawValue).jsonl"
             try BenchReport.wrongHits(p.run, context).map { $0.jsonString + "\n" }.joined().write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
-            if p.run.guardOn {
-                let refusals = "guard-refusals-\(BenchStats.threshold(p.run.threshold)).jsonl"
+            if p.run.curve.refuses {
+                let refusals = "refusals-\(BenchStats.threshold(p.run.threshold))-\(p.run.curve.rawValue).jsonl"
                 try BenchReport.refusals(p.run, context).map { $0.jsonString + "\n" }.joined().write(toFile: dir + "/" + refusals, atomically: true, encoding: .utf8)
             }
         }

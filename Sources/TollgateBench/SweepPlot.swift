@@ -7,7 +7,7 @@ import TollgateSemantic
 import TollgatePipeline
 import TollgateFixtures
 
-/// One threshold of a sweep, with or without the guard.
+/// One threshold of a sweep, on one curve.
 public struct SweepPoint: Sendable {
     public let run: BenchRun
     public let summary: BenchSummary
@@ -25,10 +25,17 @@ public struct SweepPoint: Sendable {
 }
 
 /// The sweep plot (sweep.svg), written by hand: precision against hit ratio, and both against the
-/// threshold, for the threshold alone (red) and the threshold with the guard (blue).
+/// threshold, one curve each for the threshold alone (red), with the guard (blue) and with the
+/// verifier (purple).
 public enum SweepPlot {
-    static let guardColor = "#1f5fa8"
-    static let aloneColor = "#c0392b"
+    /// Colour, marker and dash of a curve.
+    static func style(_ c: BenchCurve) -> (color: String, shape: String, dash: String?) {
+        switch c {
+        case .alone: return ("#c0392b", "square", "6,4")
+        case .guarded: return ("#1f5fa8", "circle", nil)
+        case .verifier, .gateway: return ("#7d3c98", "diamond", "10,3")
+        }
+    }
 
     struct Panel {
         let x: Double, y: Double, w: Double, h: Double
@@ -58,6 +65,7 @@ public enum SweepPlot {
     static func marker(_ x: Double, _ y: Double, color: String, shape: String) -> String {
         switch shape {
         case "square": return "<rect x=\"\(f(x - 4))\" y=\"\(f(y - 4))\" width=\"8\" height=\"8\" fill=\"\(color)\"/>\n"
+        case "diamond": return "<polygon points=\"\(f(x)),\(f(y - 5)) \(f(x + 5)),\(f(y)) \(f(x)),\(f(y + 5)) \(f(x - 5)),\(f(y))\" fill=\"\(color)\"/>\n"
         case "triangle": return "<polygon points=\"\(f(x)),\(f(y - 5)) \(f(x - 5)),\(f(y + 4)) \(f(x + 5)),\(f(y + 4))\" fill=\"white\" stroke=\"\(color)\" stroke-width=\"1.5\"/>\n"
         default: return "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"4\" fill=\"\(color)\"/>\n"
         }
@@ -102,8 +110,14 @@ public enum SweepPlot {
     }
 
     /// Horizontal offset of a curve's whiskers from its points, so that one curve's intervals do
-    /// not hide the other's where the two curves meet.
-    static func whiskerOffset(guardOn: Bool) -> Double { guardOn ? 3 : -3 }
+    /// not hide another's where the curves meet.
+    static func whiskerOffset(_ c: BenchCurve) -> Double {
+        switch c {
+        case .alone: return -3
+        case .guarded: return 3
+        case .verifier, .gateway: return 0
+        }
+    }
 
     /// A curve's (hit ratio, precision) at threshold `t` strictly between two of its points,
     /// linearly interpolated; nil when `t` is a point of the curve or outside it.
@@ -120,16 +134,15 @@ public enum SweepPlot {
         return nil
     }
 
-    /// The SVG of a sweep; `marked` is the default threshold (ringed and labelled; interpolated on
-    /// each curve when it falls between two sweep points).
-    public static func svg(_ points: [SweepPoint], title: String, subtitle: String, marked: Double) -> String {
-        let guarded = points.filter(\.run.guardOn).sorted { $0.run.threshold < $1.run.threshold }
-        let alone = points.filter { !$0.run.guardOn }.sorted { $0.run.threshold < $1.run.threshold }
+    /// The SVG of a sweep; `marks` are the curves' default thresholds (ringed and labelled;
+    /// interpolated on a curve when they fall between two of its points).
+    public static func svg(_ points: [SweepPoint], title: String, subtitle: String, marks: SweepMarks) -> String {
+        let curves = Set(points.map(\.run.curve)).sorted().map { c in (c, points.filter { $0.run.curve == c }.sorted { $0.run.threshold < $1.run.threshold }) }
         let (left, right) = layout(points)
         let tMin = points.map(\.run.threshold).min() ?? 0.8, tMax = points.map(\.run.threshold).max() ?? 1
         let yLow = left.yr.lowerBound, xLow = left.xr.lowerBound, xHigh = left.xr.upperBound
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1140\" height=\"560\" viewBox=\"0 0 1140 560\" font-family=\"Helvetica, Arial, sans-serif\">\n"
-        s += "<rect width=\"1140\" height=\"560\" fill=\"white\"/>\n"
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1140\" height=\"580\" viewBox=\"0 0 1140 580\" font-family=\"Helvetica, Arial, sans-serif\">\n"
+        s += "<rect width=\"1140\" height=\"580\" fill=\"white\"/>\n"
         s += text(570, 30, title, size: 18, anchor: "middle", weight: "bold")
         s += text(570, 52, subtitle, size: 12, anchor: "middle", color: "#555")
 
@@ -144,40 +157,41 @@ public enum SweepPlot {
             labels.reserve(left.x + 4, left.py(0.97) + 13, target, size: 10, anchor: "start")
             s += text(left.x + 4, left.py(0.97) + 13, target, size: 10, color: "#2e8b57")
         }
-        // Curves, whiskers and markers first; then the labels, the default's first, each placed
-        // where it overprints no other label (or left out).
-        var pending: [(x: Double, y: Double, text: String, color: String, isMarked: Bool, above: Bool)] = []
-        for (curve, color, shape, dash) in [(alone, aloneColor, "square", "6,4"), (guarded, guardColor, "circle", nil as String?)] {
-            let pts = curve.compactMap { p -> (Double, Double, SweepPoint)? in
+        // Curves, whiskers and markers first; then the labels, the primary default's first, each
+        // placed where it overprints no other label (or left out).
+        var pending: [(x: Double, y: Double, text: String, color: String, isMarked: Bool, isPrimary: Bool)] = []
+        for (curve, pts0) in curves {
+            let st = style(curve), marked = marks.mark(curve), primary = curve == marks.primary
+            let pts = pts0.compactMap { p -> (Double, Double, SweepPoint)? in
                 guard let x = p.hitRatio, let y = p.precision else { return nil }
                 return (left.px(x), left.py(y), p)
             }
-            s += polyline(pts.map { ($0.0, $0.1) }, color: color, dash: dash)
+            s += polyline(pts.map { ($0.0, $0.1) }, color: st.color, dash: st.dash)
             for (x, y, p) in pts {
                 if let ci = p.precisionCI {
-                    let wx = x + whiskerOffset(guardOn: p.run.guardOn)
-                    s += line(wx, left.py(ci.low), wx, left.py(ci.high), color: color, width: 1, opacity: 0.7)
+                    let wx = x + whiskerOffset(curve)
+                    s += line(wx, left.py(ci.low), wx, left.py(ci.high), color: st.color, width: 1, opacity: 0.7)
                 }
-                s += marker(x, y, color: color, shape: shape)
-                let isMarked = abs(p.run.threshold - marked) < 1e-9
+                s += marker(x, y, color: st.color, shape: st.shape)
+                let isMarked = marks.isMarked(p.run)
                 if isMarked { s += "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"9\" fill=\"none\" stroke=\"#111\" stroke-width=\"1.5\"/>\n" }
-                pending.append((x, y, BenchStats.threshold(p.run.threshold) + (isMarked && p.run.guardOn ? " (default)" : ""), color, isMarked, p.run.guardOn))
+                pending.append((x, y, BenchStats.threshold(p.run.threshold) + (isMarked && primary ? " (default)" : ""), st.color, isMarked, isMarked && primary))
             }
-            if let at = interpolated(curve, at: marked), let on = curve.first?.run.guardOn {
+            if let at = interpolated(pts0, at: marked) {
                 let (x, y) = (left.px(at.hitRatio), left.py(at.precision))
                 s += "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"9\" fill=\"none\" stroke=\"#111\" stroke-width=\"1.5\" stroke-dasharray=\"3,2\"/>\n"
-                pending.append((x, y, BenchStats.threshold(marked) + (on ? " (default, interpolated)" : ""), color, true, on))
+                pending.append((x, y, BenchStats.threshold(marked) + (primary ? " (default, interpolated)" : ""), st.color, true, primary))
             }
         }
-        // The guarded curve's default first; it is always drawn (beside its point, moved inside the
-        // panel if need be), every other label only where it overprints nothing.
-        let isDefault: (Bool, Bool) -> Bool = { marked, guarded in marked && guarded }
-        for l in pending.filter({ isDefault($0.isMarked, $0.above) }) + pending.filter({ $0.isMarked && !$0.above }) + pending.filter({ !$0.isMarked }) {
+        // The primary default first; it is always drawn (beside its point, moved inside the panel
+        // if need be), the other marked points next, every other label only where it overprints nothing.
+        for l in pending.filter(\.isPrimary) + pending.filter({ $0.isMarked && !$0.isPrimary }) + pending.filter({ !$0.isMarked }) {
             let size = l.isMarked ? 11 : 9
             let rightSide = [(l.x + 7, l.y - 7, "start"), (l.x + 7, l.y + 14, "start")], leftSide = [(l.x - 7, l.y - 7, "end"), (l.x - 7, l.y + 14, "end")]
-            let candidates = (l.above ? rightSide : rightSide.reversed()) + (l.above ? leftSide : leftSide.reversed()) + [(l.x + 9, l.y + 4, "start"), (l.x - 9, l.y + 4, "end")]
+            let candidates = (l.isPrimary ? rightSide : rightSide.reversed()) + (l.isPrimary ? leftSide : leftSide.reversed())
+                + [(l.x + 9, l.y + 4, "start"), (l.x - 9, l.y + 4, "end")]
             var placed = labels.place(l.text, size: size, candidates: candidates)
-            if placed == nil, isDefault(l.isMarked, l.above) {
+            if placed == nil, l.isPrimary {
                 let y = min(max(l.y + 14, left.y + Double(size)), left.y + left.h - 2)
                 let anchor = l.x > left.x + left.w / 2 ? "end" : "start"
                 let spot = (anchor == "end" ? l.x - 9 : l.x + 9, y, anchor)
@@ -190,21 +204,28 @@ public enum SweepPlot {
 
         // Right: both against the threshold.
         s += text(right.x + right.w / 2, right.y - 12, "Precision and hit ratio vs threshold", size: 13, anchor: "middle", weight: "bold")
-        s += axes(right, xTitle: "cosine similarity threshold", yTitle: "ratio", xTicks: ticks(right.xr, step: (tMax - tMin) > 0.1 ? 0.02 : 0.01),
+        s += axes(right, xTitle: "cosine threshold (verifier: its candidate gate)", yTitle: "ratio", xTicks: ticks(right.xr, step: (tMax - tMin) > 0.1 ? 0.02 : 0.01),
                   yTicks: ticks(0...1, step: 0.1))
-        if right.xr.contains(marked) {
-            s += line(right.px(marked), right.y, right.px(marked), right.y + right.h, color: "#111", width: 1.2, dash: "5,4")
+        let present = curves.map(\.0)
+        var lines: [(t: Double, primary: Bool)] = []
+        for c in present {
+            let t = marks.mark(c)
+            if let i = lines.firstIndex(where: { abs($0.t - t) < 1e-9 }) { lines[i].primary = lines[i].primary || c == marks.primary } else { lines.append((t, c == marks.primary)) }
+        }
+        for l in lines where right.xr.contains(l.t) {
+            s += line(right.px(l.t), right.y, right.px(l.t), right.y + right.h, color: "#111", width: l.primary ? 1.2 : 0.8, dash: l.primary ? "5,4" : "2,4")
         }
         var names = LabelPlacer(bounds: (right.x, right.y, right.x + right.w, right.y + right.h))
-        for (curve, color, dash) in [(alone, aloneColor, "6,4"), (guarded, guardColor, nil)] {
-            let prec = curve.compactMap { p in p.precision.map { (right.px(p.run.threshold), right.py($0)) } }
-            let hit = curve.compactMap { p in p.hitRatio.map { (right.px(p.run.threshold), right.py($0)) } }
-            s += polyline(prec, color: color, dash: dash)
-            s += polyline(hit, color: color, dash: dash == nil ? "2,3" : "8,3,2,3")
-            for (x, y) in prec { s += marker(x, y, color: color, shape: "circle") }
-            for (x, y) in hit { s += marker(x, y, color: color, shape: "triangle") }
-            // Name the guard's two curves at the end where they are furthest apart.
-            if dash == nil, let p0 = prec.first, let h0 = hit.first, let p1 = prec.last, let h1 = hit.last {
+        for (curve, pts0) in curves {
+            let st = style(curve)
+            let prec = pts0.compactMap { p in p.precision.map { (right.px(p.run.threshold), right.py($0)) } }
+            let hit = pts0.compactMap { p in p.hitRatio.map { (right.px(p.run.threshold), right.py($0)) } }
+            s += polyline(prec, color: st.color, dash: st.dash)
+            s += polyline(hit, color: st.color, dash: st.dash == nil ? "2,3" : "8,3,2,3")
+            for (x, y) in prec { s += marker(x, y, color: st.color, shape: "circle") }
+            for (x, y) in hit { s += marker(x, y, color: st.color, shape: "triangle") }
+            // Name the primary curve's two lines at the end where they are furthest apart.
+            if curve == marks.primary, let p0 = prec.first, let h0 = hit.first, let p1 = prec.last, let h1 = hit.last {
                 let atEnd = abs(p1.1 - h1.1) >= abs(p0.1 - h0.1)
                 let (p, h) = atEnd ? (p1, h1) : (p0, h0)
                 let (dx, anchor) = atEnd ? (-8.0, "end") : (8.0, "start")
@@ -214,25 +235,30 @@ public enum SweepPlot {
                 }
             }
         }
-        // The default's line is named where no curve name is.
-        if right.xr.contains(marked) {
-            let x = right.px(marked), label = "default " + BenchStats.threshold(marked)
-            if let spot = names.place(label, size: 11, candidates: [(x + 4, right.y + 14, "start"), (x - 4, right.y + 14, "end"),
-                                                                  (x + 4, right.y + right.h - 6, "start"), (x - 4, right.y + right.h - 6, "end")]) {
-                s += text(spot.0, spot.1, label, size: 11, anchor: spot.2, weight: "bold")
+        // The defaults' lines are named where no curve name is.
+        for l in lines where right.xr.contains(l.t) {
+            let x = right.px(l.t)
+            let owners = present.filter { abs(marks.mark($0) - l.t) < 1e-9 }.map(\.title).joined(separator: ", ")
+            let label = (l.primary ? "default " : "") + BenchStats.threshold(l.t) + (l.primary ? "" : " (" + owners + ")")
+            if let spot = names.place(label, size: l.primary ? 11 : 9, candidates: [(x + 4, right.y + 14, "start"), (x - 4, right.y + 14, "end"),
+                                                                                   (x + 4, right.y + 28, "start"), (x - 4, right.y + 28, "end"),
+                                                                                   (x + 4, right.y + right.h - 6, "start"), (x - 4, right.y + right.h - 6, "end")]) {
+                s += text(spot.0, spot.1, label, size: l.primary ? 11 : 9, anchor: spot.2, weight: l.primary ? "bold" : "normal")
             }
         }
 
-        // Legend.
-        let ly = 505.0
-        s += line(90, ly, 130, ly, color: guardColor, width: 2) + marker(110, ly, color: guardColor, shape: "circle")
-        s += text(138, ly + 4, "threshold + look-alike guard", size: 12)
-        s += line(340, ly, 380, ly, color: aloneColor, width: 2, dash: "6,4") + marker(360, ly, color: aloneColor, shape: "square")
-        s += text(388, ly + 4, "threshold alone (no guard)", size: 12)
-        s += marker(620, ly, color: "#555", shape: "circle") + text(630, ly + 4, "precision (left: whiskers = 95 % Wilson CI)", size: 12)
-        s += line(900, ly, 930, ly, color: "#555", width: 2, dash: "2,3") + marker(915, ly, color: "#555", shape: "triangle")
-        s += text(938, ly + 4, "hit ratio (right panel)", size: 12)
-        s += text(570, 540, "Precision = correct semantic hits / semantic hits (wrong = an answer cached for another class). "
+        // Legend: one entry per curve, then what the markers mean.
+        var lx = 90.0
+        for c in present {
+            let st = style(c)
+            s += line(lx, 500, lx + 40, 500, color: st.color, width: 2, dash: st.dash) + marker(lx + 20, 500, color: st.color, shape: st.shape)
+            s += text(lx + 48, 504, c.title + (c == marks.primary ? " (the default)" : ""), size: 12)
+            lx += 330
+        }
+        s += marker(300, 524, color: "#555", shape: "circle") + text(310, 528, "precision (left: whiskers = 95 % Wilson CI)", size: 12)
+        s += line(640, 524, 670, 524, color: "#555", width: 2, dash: "2,3") + marker(655, 524, color: "#555", shape: "triangle")
+        s += text(678, 528, "hit ratio (right panel)", size: 12)
+        s += text(570, 558, "Precision = correct semantic hits / semantic hits (wrong = an answer cached for another class). "
                   + "Hit ratio = correct hits / requests whose class was already cached.", size: 10, anchor: "middle", color: "#555")
         s += "</svg>\n"
         return s

@@ -23,12 +23,13 @@ struct BenchRunCommand: AsyncParsableCommand {
     @Option(help: "YAML configuration (cache settings, models, prices); default: the embedded default.") var config: String?
     @Option(help: "Drive a running gateway over HTTP instead (its upstream must be `tollgate bench upstream` on the same workload).") var url: String?
     @Option(help: "Similarity threshold sent with every request (default: the gateway's own).") var threshold: Double?
-    @Option(help: "Thresholds FROM:TO:STEP, one run each, with and without the guard.") var sweep: String?
+    @Option(help: "Thresholds FROM:TO:STEP, one run each per curve: threshold alone, with the guard, with the verifier (its candidate gate).") var sweep: String?
     @Option(help: "Directory for report.md, report.json, wrong hits and (with --sweep) sweep.svg.") var out: String?
     @Option(help: "Model of `prompt` lines (default: the config's first model).") var model: String?
     @Option(help: "Use only the first N requests of the workload.") var limit: Int?
-    @Option(help: "Threshold to mark as the default in a sweep (default: the gateway's own).") var mark: Double?
-    @Flag(help: "Single run with the threshold alone (the look-alike guard off).") var noGuard = false
+    @Option(help: "Threshold to mark as the default in a sweep, on every curve (default: each curve's own).") var mark: Double?
+    @Option(help: "Curves: alone, guard, verifier, comma-separated (default: a single run the config's own; a sweep every curve).") var curves: String?
+    @Flag(help: "Single run with the threshold alone (the look-alike guard and verifier off); same as --curves alone.") var noGuard = false
     @Flag(help: "In a sweep, embed every text in every run (slower; real embedding times everywhere).") var freshEmbeddings = false
     @Option(help: "Answer length of the bench upstream, in tokens (sets the dollars per call).") var answerTokens = 200
     @Option(help: "With --url: client key (Authorization: Bearer); default: $TOLLGATE_API_KEY (keeps it out of the process list).") var apiKey: String?
@@ -39,7 +40,15 @@ struct BenchRunCommand: AsyncParsableCommand {
     func validate() throws {
         if threshold != nil && sweep != nil { throw ValidationError("use --threshold or --sweep, not both") }
         if let sweep, BenchStats.sweep(sweep) == nil { throw ValidationError("--sweep: expected FROM:TO:STEP within 0…1, e.g. 0.80:0.98:0.02") }
-        if url != nil && noGuard { throw ValidationError("--no-guard needs the in-process gateway (the guard of a running gateway cannot be switched off)") }
+        if url != nil && (noGuard || curves != nil) { throw ValidationError("--no-guard and --curves need the in-process gateway (a running gateway's guard cannot be switched off)") }
+        if let curves, Self.parseCurves(curves) == nil { throw ValidationError("--curves: expected a comma-separated list of alone, guard, verifier") }
+        if noGuard && curves != nil { throw ValidationError("use --no-guard or --curves, not both") }
+    }
+
+    static func parseCurves(_ s: String) -> [BenchCurve]? {
+        let parts = s.split(separator: ",").map { BenchCurve(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, !parts.contains(where: { $0 == nil || $0 == .gateway }) else { return nil }
+        return parts.map { $0! }
     }
 
     func run() async throws {
@@ -68,6 +77,7 @@ struct BenchRunCommand: AsyncParsableCommand {
 
         var points: [SweepPoint] = []
         var context: BenchContext
+        var marks = SweepMarks.all(mark ?? SemanticCache.defaultThreshold, primary: .gateway)
         let configName = config ?? "embedded default"
         let env = ProcessInfo.processInfo.environment
         let apiKey = self.apiKey ?? env["TOLLGATE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
@@ -88,32 +98,35 @@ struct BenchRunCommand: AsyncParsableCommand {
             if cfg.cache.semantic.enabled && embedder == nil {
                 FileHandle.standardError.write(Data("tollgate: warning: no embedder; the bench measures the exact layer only. \(SemanticSetup.modelHint)\n".utf8))
             }
-            let guards = sweep == nil ? [!noGuard] : [true, false]
-            let (result, runner) = try await BenchSession.sweep(workload: requests, config: cfg, embedder: embedder, thresholds: thresholds, guards: guards,
+            let chosen: [BenchCurve]? = noGuard ? [.alone] : curves.flatMap(Self.parseCurves)
+            let (result, runner) = try await BenchSession.sweep(workload: requests, config: cfg, embedder: embedder, thresholds: thresholds,
+                                                                curves: chosen,
                                                                 reuseEmbeddings: sweep != nil && !freshEmbeddings, answerTokens: answerTokens,
                                                                 logger: logger, progress: progress)
             points = result
             context = BenchContext(workload: workload, requests: requests, model: modelName, embedder: runner.semanticOn ? embedder?.name : nil,
                                    config: configName, target: "in process (Gateway → LMDB → semantic layer → router → libcurl → bench upstream on loopback)",
                                    configuredThreshold: mark ?? runner.configuredThreshold, answerTokens: answerTokens)
+            marks = mark.map { SweepMarks.all($0, primary: runner.configuredCurve) }
+                ?? SweepMarks(byCurve: Dictionary(uniqueKeysWithValues: BenchCurve.allCases.map { ($0, runner.configuredThreshold($0)) }), primary: runner.configuredCurve)
+            if !points.contains(where: { $0.run.curve == marks.primary }), let c = points.first?.run.curve { marks.primary = c }
         }
 
         for p in points where !p.summary.inconsistencies.isEmpty {
             FileHandle.standardError.write(Data("tollgate: inconsistent accounting: \(p.summary.inconsistencies.joined(separator: "; "))\n".utf8))
         }
-        let marked = context.configuredThreshold
         if sweep != nil {
-            say(BenchSweepReport.table(points, marked: marked))
+            say(BenchSweepReport.table(points, marks: marks))
             if let out {
                 let name = URL(fileURLWithPath: workload).lastPathComponent
-                try BenchSession.writeSweep(points, context: context, marked: marked, title: title ?? "Semantic cache hit-ratio sweep: \(name)", to: out)
+                try BenchSession.writeSweep(points, context: context, marks: marks, title: title ?? "Semantic cache hit-ratio sweep: \(name)", to: out)
                 say("wrote \(out)/report.md, \(out)/report.json, \(out)/sweep.svg")
             }
         } else if let p = points.first {
             say(BenchReport.text(p.run, p.summary))
             if let out {
                 try BenchSession.writeRun(p, context: context, to: out)
-                say("wrote \(out)/report.md, \(out)/report.json, \(out)/wrong-hits.jsonl" + (p.run.guardOn ? ", \(out)/guard-refusals.jsonl" : ""))
+                say("wrote \(out)/report.md, \(out)/report.json, \(out)/wrong-hits.jsonl" + (p.run.curve.refuses ? ", \(out)/guard-refusals.jsonl" : ""))
             }
         }
     }

@@ -72,14 +72,18 @@ struct BenchLiveTests {
         try requireModel()
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try await runTollgate(["bench", "--workload", ownWorkload, "--limit", "60", "--sweep", "0.91:0.93:0.02", "--out", dir], in: packageRoot)
+        let r = try await runTollgate(["bench", "--workload", ownWorkload, "--limit", "60", "--sweep", "0.90:0.93:0.03", "--out", dir], in: packageRoot)
         #expect(r.status == 0, "\(r.stdout)")
-        #expect(r.stdout.contains("| 0.93 **(default)** | on |"))
-        for file in ["report.md", "report.json", "sweep.svg", "wrong-hits-0.91-alone.jsonl", "guard-refusals-0.93.jsonl"] {
+        // Three curves; each marked at its own default: the verifier at its 0.90 gate, the others at 0.93.
+        #expect(r.stdout.contains("| 0.90 **(default)** | verifier + guard |") && r.stdout.contains("| 0.93 (its default) | threshold + guard |"), "\(r.stdout)")
+        for file in ["report.md", "report.json", "sweep.svg", "wrong-hits-0.90-alone.jsonl", "wrong-hits-0.93-verifier.jsonl", "refusals-0.90-verifier.jsonl",
+                     "refusals-0.93-guard.jsonl"] {
             #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file) missing")
         }
         let json = try JSONValue.parse(try #require(FileManager.default.contents(atPath: dir + "/report.json")))
-        #expect(json["points"]?.arrayValue?.count == 4)
+        #expect(json["points"]?.arrayValue?.count == 6)
+        #expect(json["points"]?.arrayValue?.compactMap { $0["curve"]?.stringValue } == ["verifier", "guard", "alone", "verifier", "guard", "alone"])
+        #expect(json["default_curve"]?.stringValue == "verifier" && json["comparisons"]?["verifier_vs_guard"] != nil, "\(json.jsonString.prefix(600))")
         #expect(json["points"]?.arrayValue?.allSatisfy { $0["summary"]?["requests"]?.intValue == 60 } == true)
         // The semantic layer ran: an embedder was loaded and the loosest point found paraphrases.
         #expect(json["embedder"]?.stringValue != nil, "the bench ran without an embedder (exact layer only): \(r.stdout)")

@@ -13,8 +13,8 @@ import TollgateCore
 @Suite struct BenchReportTests {
     // MARK: Synthetic sweeps
 
-    static func point(_ t: Double, guardOn: Bool, correct: Int, wrong: Int, hitRatio: Double, achievable: Int = 1000) -> SweepPoint {
-        let run = BenchRun(threshold: t, guardOn: guardOn, outcomes: [], upstreamCalls: 0, wallSeconds: 1, target: "in process")
+    static func point(_ t: Double, curve: BenchCurve, correct: Int, wrong: Int, hitRatio: Double, achievable: Int = 1000) -> SweepPoint {
+        let run = BenchRun(threshold: t, curve: curve, outcomes: [], upstreamCalls: 0, wallSeconds: 1, target: "in process")
         var s = BenchSummary(run)
         s.semanticCorrect = correct
         s.semanticWrong = wrong
@@ -26,15 +26,28 @@ import TollgateCore
 
     static let thresholds = stride(from: 0.80, through: 0.9801, by: 0.02).map { ($0 * 100).rounded() / 100 }
 
-    /// Both curves over `thresholds`: the same hit ratios, precision falling with the hit ratio;
-    /// the threshold-alone curve's precision `offset` below the guard's (above when negative).
-    static func sweep(offset: Double = 0, hits: Int = 1000) -> [SweepPoint] {
+    /// Two curves over `thresholds` (three with `verifier`): the same hit ratios, precision falling
+    /// with the hit ratio; the threshold-alone curve's precision `offset` below the guard's (above
+    /// when negative); the verifier's `verifier` above the guard's at a hit ratio `verifierShift` higher.
+    static func sweep(offset: Double = 0, hits: Int = 1000, verifier: Double? = nil, verifierShift: Double = 0.04) -> [SweepPoint] {
         thresholds.flatMap { t -> [SweepPoint] in
             let h = 0.9 - 2.5 * (t - 0.80), p = 0.6 + 2 * (t - 0.80)
             let q = min(0.99, max(0.3, p - offset))
-            return [point(t, guardOn: true, correct: Int(p * Double(hits)), wrong: hits - Int(p * Double(hits)), hitRatio: h),
-                    point(t, guardOn: false, correct: Int(q * Double(hits)), wrong: hits - Int(q * Double(hits)), hitRatio: h)]
+            var out = [point(t, curve: .guarded, correct: Int(p * Double(hits)), wrong: hits - Int(p * Double(hits)), hitRatio: h),
+                       point(t, curve: .alone, correct: Int(q * Double(hits)), wrong: hits - Int(q * Double(hits)), hitRatio: h)]
+            if let verifier {
+                let v = min(0.995, max(0.3, p + verifier))
+                out.append(point(t, curve: .verifier, correct: Int(v * Double(hits)), wrong: hits - Int(v * Double(hits)), hitRatio: min(1, h + verifierShift)))
+            }
+            return out
         }
+    }
+
+    /// Marks as `tollgate bench` sets them: the verifier's at its gate, the others at `marked`.
+    static func marks(_ marked: Double, verifier: Double? = nil) -> SweepMarks {
+        var by: [BenchCurve: Double] = [.alone: marked, .guarded: marked]
+        if let verifier { by[.verifier] = verifier }
+        return SweepMarks(byCurve: by, primary: verifier == nil ? .guarded : .verifier)
     }
 
     static let context = BenchContext(workload: "synthetic", requests: [], model: "m", embedder: "hashing", config: "test", target: "in process",
@@ -59,11 +72,12 @@ import TollgateCore
         }
     }
 
-    /// The right panel's names: the default's line and the guard's two curves.
+    /// The right panel's names: the defaults' lines and the primary curve's two lines.
     static func curveNames(_ svg: String) -> [(x: Double, y: Double, size: Double, anchor: String, text: String)] {
         matches(#"<text x="([-0-9.]+)" y="([-0-9.]+)" font-size="([0-9]+)" text-anchor="(\w+)"[^>]*>([^<]*)</text>"#, svg).compactMap { m in
             guard let x = Double(m[0]), let y = Double(m[1]), let size = Double(m[2]), x > 640, y > 90, y < 430,
-                  m[4].hasPrefix("default ") || m[4] == "precision" || m[4] == "hit ratio" else { return nil }
+                  m[4].hasPrefix("default ") || m[4].range(of: #"^0\.\d+ \("#, options: .regularExpression) != nil
+                    || m[4] == "precision" || m[4] == "hit ratio" else { return nil }
             return (x, y, size, m[3], m[4])
         }
     }
@@ -76,10 +90,13 @@ import TollgateCore
         }
     }
 
-    @Test func labelsNeverOverprintEachOther() {
+    @Test(arguments: [nil, 0.03, -0.02] as [Double?])
+    func labelsNeverOverprintEachOther(verifier: Double?) {
         for offset in stride(from: -0.08, through: 0.0801, by: 0.005) {
             for marked in [0.92, 0.93] {
-                let svg = SweepPlot.svg(Self.sweep(offset: offset), title: "t", subtitle: "s", marked: marked)
+                let marks = Self.marks(marked, verifier: verifier == nil ? nil : 0.90)
+                let svg = SweepPlot.svg(Self.sweep(offset: offset, verifier: verifier), title: "t", subtitle: "s", marks: marks)
+                let primary = marks.primaryMark
                 let labels = Self.pointLabels(svg) + Self.curveNames(svg)
                 // A glyph box smaller than the placer's own estimate: what is surely ink.
                 let boxes = labels.map { l -> (Double, Double, Double, Double) in
@@ -95,28 +112,51 @@ import TollgateCore
                     }
                 }
                 #expect(labels.count >= 9, "offset \(offset): too few labels left: \(labels.map(\.text))")
-                #expect(labels.contains { $0.text == "default " + BenchStats.threshold(marked) }, "offset \(offset): the default's line is not named")
-                #expect(labels.contains { $0.text.hasPrefix(BenchStats.threshold(marked) + " (default") }, "offset \(offset): the default is not labelled")
+                #expect(labels.contains { $0.text == "default " + BenchStats.threshold(primary) }, "offset \(offset): the default's line is not named")
+                #expect(labels.contains { $0.text.hasPrefix(BenchStats.threshold(primary) + " (default") }, "offset \(offset): the default is not labelled")
             }
         }
     }
 
-    @Test func whiskersOfTheTwoCurvesDoNotCoincide() {
-        let svg = SweepPlot.svg(Self.sweep(offset: 0), title: "t", subtitle: "s", marked: 0.92)
-        let guarded = Self.whiskerXs(svg, color: SweepPlot.guardColor), alone = Self.whiskerXs(svg, color: SweepPlot.aloneColor)
-        #expect(guarded.count == Self.thresholds.count && alone.count == Self.thresholds.count, "\(guarded) \(alone)")
-        #expect(Set(guarded).isDisjoint(with: Set(alone)), "one curve's whiskers are drawn over the other's: \(guarded) \(alone)")
+    @Test func whiskersOfTheCurvesDoNotCoincide() {
+        // The verifier curve at the same hit ratios as the others: the worst case for whiskers.
+        let svg = SweepPlot.svg(Self.sweep(offset: 0, verifier: 0, verifierShift: 0), title: "t", subtitle: "s", marks: Self.marks(0.92, verifier: 0.90))
+        let guarded = Self.whiskerXs(svg, color: SweepPlot.style(.guarded).color), alone = Self.whiskerXs(svg, color: SweepPlot.style(.alone).color)
+        let verified = Self.whiskerXs(svg, color: SweepPlot.style(.verifier).color)
+        #expect(guarded.count == Self.thresholds.count && alone.count == Self.thresholds.count && verified.count == Self.thresholds.count,
+                "\(guarded) \(alone) \(verified)")
+        #expect(Set(guarded).isDisjoint(with: Set(alone)) && Set(verified).isDisjoint(with: Set(alone)) && Set(verified).isDisjoint(with: Set(guarded)),
+                "one curve's whiskers are drawn over another's: \(guarded) \(alone) \(verified)")
         for x in guarded { #expect(alone.contains { abs(x - $0 - 6) < 0.2 }, "no threshold-alone whisker 6 px left of \(x)") }
+        for x in verified { #expect(guarded.contains { abs($0 - x - 3) < 0.2 }, "no guard whisker 3 px right of \(x)") }
+    }
+
+    @Test func eachCurveIsRingedAtItsOwnDefault() throws {
+        // The verifier's default (its 0.90 gate) is a point; the others' 0.93 falls between points.
+        let points = Self.sweep(offset: 0.05, verifier: 0.03)
+        let svg = SweepPlot.svg(points, title: "t", subtitle: "s", marks: Self.marks(0.93, verifier: 0.90))
+        let solid = Self.matches(##"<circle cx="([-0-9.]+)" cy="([-0-9.]+)" r="9" fill="none" stroke="#111" stroke-width="1.5"/>"##, svg)
+        let dashed = Self.matches(##"<circle cx="([-0-9.]+)" cy="([-0-9.]+)" r="9"[^>]*stroke-dasharray[^>]*>"##, svg)
+        #expect(solid.count == 1 && dashed.count == 2, "verifier ringed at its point, guard and alone interpolated: \(solid) \(dashed)")
+        #expect(svg.contains(">0.90 (default)</text>"), "the verifier's default is the labelled default")
+        #expect(!svg.contains("0.93 (default"), "the guard's 0.93 is not called the default when the verifier is")
+        #expect(svg.contains(">default 0.90</text>"), "the default's line")
+        #expect(svg.contains("(threshold alone, threshold + guard)</text>"), "the other curves' default line is named after them")
+        let md = BenchSweepReport.markdown(points, Self.context, marks: Self.marks(0.93, verifier: 0.90))
+        #expect(md.contains("## At the default threshold 0.90, verifier + guard"), "\(md.prefix(3000))")
+        #expect(md.contains("| 0.90 **(default)** | verifier + guard |"), "\(md.prefix(3000))")
+        #expect(md.contains("The verifier + guard curve is above the threshold alone curve") || md.contains("The verifier + guard curve and the threshold alone curve"),
+                "\(md.prefix(4000))")
     }
 
     @Test func theDefaultIsMarkedWhenItFallsBetweenSweepPoints() throws {
         let points = Self.sweep(offset: 0.05)
-        let svg = SweepPlot.svg(points, title: "t", subtitle: "s", marked: 0.93)
+        let svg = SweepPlot.svg(points, title: "t", subtitle: "s", marks: Self.marks(0.93))
         let rings = Self.matches(#"<circle cx="([-0-9.]+)" cy="([-0-9.]+)" r="9"[^>]*>"#, svg)
         #expect(rings.count == 2, "one ring per curve at 0.93: \(rings)")
         #expect(svg.contains(">0.93 (default, interpolated)</text>"), "the default's label")
         // The guard's ring sits on its curve between the 0.92 and 0.94 points.
-        let markers = Self.matches(#"<circle cx="([-0-9.]+)" cy="([-0-9.]+)" r="4" fill="\#(SweepPlot.guardColor)"/>"#, svg).compactMap { m in
+        let markers = Self.matches(#"<circle cx="([-0-9.]+)" cy="([-0-9.]+)" r="4" fill="\#(SweepPlot.style(.guarded).color)"/>"#, svg).compactMap { m in
             Double(m[0]).flatMap { x in Double(m[1]).map { (x, $0) } }
         }
         let guardPoints = markers.filter { $0.0 < 600 }
@@ -126,7 +166,7 @@ import TollgateCore
         #expect(centres.contains { c in
             (min(a.0, b.0) < c.0 && c.0 < max(a.0, b.0)) && (min(a.1, b.1) < c.1 && c.1 < max(a.1, b.1))
         }, "no ring between \(a) and \(b): \(centres)")
-        let md = BenchSweepReport.markdown(points, Self.context, marked: 0.93)
+        let md = BenchSweepReport.markdown(points, Self.context, marks: Self.marks(0.93))
         #expect(md.contains("The default threshold 0.93 is not a point of this sweep (it falls between 0.92 and 0.94)"), "\(md.prefix(2000))")
     }
 
@@ -135,23 +175,32 @@ import TollgateCore
     @Test func aCurveIsAboveOnlyWhenTheIntervalsSeparate() throws {
         // 10,000 semantic hits a point, precision 0.05 apart: the intervals separate.
         let apart = Self.sweep(offset: 0.05, hits: 10_000)
-        let md = BenchSweepReport.markdown(apart, Self.context, marked: 0.92)
-        #expect(md.contains("The guard's curve is above the threshold-alone curve at every compared point"), "\(md)")
-        #expect(BenchSweepReport.json(apart, Self.context, marked: 0.92)["guard_above_threshold_alone"]?.boolValue == true)
+        let md = BenchSweepReport.markdown(apart, Self.context, marks: Self.marks(0.92))
+        #expect(md.contains("The threshold + guard curve is above the threshold alone curve at every compared point"), "\(md)")
+        #expect(BenchSweepReport.json(apart, Self.context, marks: Self.marks(0.92))["guard_above_threshold_alone"]?.boolValue == true)
 
         // 20 semantic hits a point, the same gap: the intervals overlap, so no side is claimed.
         let close = Self.sweep(offset: 0.05, hits: 20)
-        let md2 = BenchSweepReport.markdown(close, Self.context, marked: 0.92)
+        let md2 = BenchSweepReport.markdown(close, Self.context, marks: Self.marks(0.92))
         #expect(md2.contains("within each other's 95 % Wilson intervals at every compared point"), "\(md2)")
         #expect(!md2.contains("curve is above") && !md2.contains("curve is **below**"), "\(md2)")
-        let json = BenchSweepReport.json(close, Self.context, marked: 0.92)
+        let json = BenchSweepReport.json(close, Self.context, marks: Self.marks(0.92))
         #expect(json["guard_above_threshold_alone"]?.boolValue == false)
-        #expect(json["guard_vs_threshold_alone"]?["within_intervals"]?.arrayValue?.count == Self.thresholds.count, "\(json.jsonString.prefix(600))")
+        #expect(json["comparisons"]?["guard_vs_threshold_alone"]?["within_intervals"]?.arrayValue?.count == Self.thresholds.count, "\(json.jsonString.prefix(600))")
 
         // The threshold alone clearly better: below, said so.
         let worse = Self.sweep(offset: -0.05, hits: 10_000)
-        let md3 = BenchSweepReport.markdown(worse, Self.context, marked: 0.92)
-        #expect(md3.contains("The guard's curve is **below** the threshold-alone curve") && !md3.contains("curve is above"), "\(md3)")
+        let md3 = BenchSweepReport.markdown(worse, Self.context, marks: Self.marks(0.92))
+        #expect(md3.contains("The threshold + guard curve is **below** the threshold alone curve") && !md3.contains("curve is above"), "\(md3)")
+
+        // Three curves: the verifier compared with both others, each pair said once.
+        let three = Self.sweep(offset: 0.05, hits: 10_000, verifier: 0.05, verifierShift: 0)
+        let md4 = BenchSweepReport.markdown(three, Self.context, marks: Self.marks(0.92, verifier: 0.90))
+        #expect(md4.contains("The verifier + guard curve is above the threshold + guard curve at every compared point"), "\(md4)")
+        #expect(md4.contains("The verifier + guard curve is above the threshold alone curve at every compared point"), "\(md4)")
+        let json4 = BenchSweepReport.json(three, Self.context, marks: Self.marks(0.92, verifier: 0.90))
+        #expect(json4["comparisons"]?["verifier_vs_guard"]?["above"]?.arrayValue?.count == Self.thresholds.count, "\(json4.jsonString.prefix(800))")
+        #expect(json4["default_curve"]?.stringValue == "verifier" && json4["default_thresholds"]?["verifier"]?.doubleValue == 0.90)
     }
 
     // MARK: Lost achievable hits
@@ -169,7 +218,7 @@ import TollgateCore
         // A hit and a wrong hit are not lost, even when achievable.
         outcomes.append(BenchOutcome(line: 81, path: .semantic, status: 200, queryClass: "c1", servedClass: "c1", achievable: true, savedUSD: 0, costUSD: 0, nanos: 1))
         outcomes.append(BenchOutcome(line: 82, path: .semantic, status: 200, queryClass: "c1", servedClass: "c2", achievable: true, savedUSD: 0, costUSD: 0, nanos: 1))
-        let run = BenchRun(threshold: 0.9, guardOn: true, outcomes: outcomes, upstreamCalls: 80, wallSeconds: 1, target: "in process")
+        let run = BenchRun(threshold: 0.9, curve: .guarded, outcomes: outcomes, upstreamCalls: 80, wallSeconds: 1, target: "in process")
         var context = Self.context
         context.requests = requests
         let lost = BenchReport.lostHits(run, context)
@@ -197,7 +246,7 @@ import TollgateCore
         var logger = Logger(label: "bench-report-test")
         logger.logLevel = .warning
         let (points, _) = try await BenchSession.sweep(workload: workload, config: DefaultConfig.config(), embedder: HashingEmbedder(), thresholds: [0.9999, 0.95],
-                                                       guards: [true], reuseEmbeddings: false, answerTokens: 20, logger: logger)
+                                                       curves: [.guarded], reuseEmbeddings: false, answerTokens: 20, logger: logger)
         let run = try #require(points.first?.run)
         var context = Self.context
         context.requests = workload
@@ -208,11 +257,11 @@ import TollgateCore
             #expect(s > 0 && s < 0.9999 && h.reason == "nearest below the threshold" && h.nearestPrompt != nil, "\(h)")
         }
         // A sweep without the default lists the lost hits of the guarded run nearest it (0.95 for 0.93).
-        let json = BenchSweepReport.json(points, context, marked: 0.93)
+        let json = BenchSweepReport.json(points, context, marks: Self.marks(0.93))
         #expect(json["lost_hits"]?["threshold"]?.doubleValue == 0.95, "\(json["lost_hits"]?.jsonString.prefix(300) ?? "nil")")
         #expect(json["lost_hits"]?["count"]?.intValue == BenchReport.lostHits(points[1].run, context).count)
-        let md = BenchSweepReport.markdown(points, context, marked: 0.93)
-        #expect(md.contains("highest nearest similarity first; at the guarded run nearest the default, threshold 0.95)"), "\(md.suffix(1500))")
+        let md = BenchSweepReport.markdown(points, context, marks: Self.marks(0.93))
+        #expect(md.contains("highest nearest similarity first; at the threshold + guard run nearest the default, threshold 0.95)"), "\(md.suffix(1500))")
     }
 
     // MARK: Docs

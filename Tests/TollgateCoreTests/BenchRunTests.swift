@@ -53,8 +53,8 @@ import TollgateCore
         for o in run.outcomes where o.path != .exact {
             #expect((o.embedNanos ?? 0) + (o.lookupNanos ?? 0) <= o.nanos)
         }
-        // Guard refusals only when the guard is on.
-        if !run.guardOn { #expect(s.refusedOtherClass + s.refusedSameClass + s.refusedUnscored == 0) }
+        // Refusals only when the guard (or the verifier) is on.
+        if !run.curve.refuses { #expect(s.refusedOtherClass + s.refusedSameClass + s.refusedUnscored == 0) }
         for o in run.outcomes {
             #expect(o.refusals.count == o.refusedOtherClass + o.refusedSameClass + o.refusedUnscored)
             // With the verifier (the default) candidates start at its looser gate, and it refuses as `verifier`.
@@ -70,32 +70,44 @@ import TollgateCore
         var logger = Logger(label: "bench-test")
         logger.logLevel = .warning
         let (points, runner) = try await BenchSession.sweep(workload: workload, config: DefaultConfig.config(), embedder: embedder,
-                                                            thresholds: [0.93, 0.85], guards: [true, false], reuseEmbeddings: true,
+                                                            thresholds: [0.93, 0.90], curves: nil, reuseEmbeddings: true,
                                                             answerTokens: 200, logger: logger)
-        #expect(points.count == 4 && runner.semanticOn)
+        // Three curves (the embedded default has the verifier), each at both thresholds.
+        #expect(points.count == 6 && runner.semanticOn && runner.sweepCurves == [.verifier, .guarded, .alone])
+        #expect(points.map(\.run.curve) == [.verifier, .guarded, .alone, .verifier, .guarded, .alone])
         for p in points { Self.checkArithmetic(p) }
-        #expect(points.map(\.run.embeddingsReused) == [false, true, true, true])
+        #expect(points.map(\.run.embeddingsReused) == [false, true, true, true, true, true])
         // The workload repeats ten prompts word for word: exact hits happen, and they are never wrong.
         #expect(points.allSatisfy { $0.summary.exactHits > 0 })
-        let atDefault = try #require(points.first { $0.run.threshold == 0.93 && $0.run.guardOn })
+        // The verifier curve's threshold is its candidate gate: at 0.90 it refuses candidates the
+        // verifier rejects, and no refusal is below the gate.
+        let verified = try #require(points.first { $0.run.threshold == 0.90 && $0.run.curve == .verifier })
+        #expect(verified.run.outcomes.flatMap(\.refusals).allSatisfy { $0.similarity >= 0.90 - 1e-6 })
+        #expect(verified.run.outcomes.flatMap(\.refusals).contains { $0.check == "verifier" }, "the verifier refused nothing on a workload of look-alikes")
+        let atDefault = verified
+        let marks = SweepMarks(byCurve: [.verifier: 0.90, .guarded: 0.93, .alone: 0.93], primary: .verifier)
 
         // The files: report.md, report.json (parses, same numbers), sweep.svg (title, axes, legend).
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-test-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let context = BenchContext(workload: Self.workloadPath, requests: workload, model: "gpt-4o-mini", embedder: embedder.name, config: "embedded default",
                                    target: "in process", configuredThreshold: 0.93, answerTokens: 200)
-        try BenchSession.writeSweep(points, context: context, marked: 0.93, title: "test sweep", to: dir)
+        try BenchSession.writeSweep(points, context: context, marks: marks, title: "test sweep", to: dir)
         let json = try JSONValue.parse(try #require(FileManager.default.contents(atPath: dir + "/report.json")))
         let first = try #require(json["points"]?.arrayValue?.first?["summary"])
         #expect(first["requests"]?.intValue == points[0].summary.requests)
         #expect(first["semantic_hits"]?.intValue == points[0].summary.semanticHits)
         #expect(first["semantic_wrong"]?["count"]?.intValue == points[0].summary.semanticWrong)
         let svg = try String(contentsOfFile: dir + "/sweep.svg", encoding: .utf8)
-        for needle in ["<svg", "test sweep", "threshold + look-alike guard", "threshold alone", "cosine similarity threshold", "(default)", "</svg>"] {
+        for needle in ["<svg", "test sweep", "verifier + guard (the default)", "threshold + guard", "threshold alone", "cosine threshold", "(default)", "</svg>"] {
             #expect(svg.contains(needle), "sweep.svg lacks \(needle)")
         }
         let md = try String(contentsOfFile: dir + "/report.md", encoding: .utf8)
-        #expect(md.contains("| 0.93 **(default)** | on |") && md.contains("## At the default threshold 0.93"))
+        #expect(md.contains("| 0.90 **(default)** | verifier + guard |") && md.contains("## At the default threshold 0.90, verifier + guard"), "\(md.prefix(3000))")
+        #expect(md.contains("| 0.93 (its default) | threshold + guard |"), "\(md.prefix(3000))")
+        for file in ["wrong-hits-0.90-verifier.jsonl", "wrong-hits-0.93-guard.jsonl", "wrong-hits-0.93-alone.jsonl", "refusals-0.90-verifier.jsonl", "refusals-0.93-guard.jsonl"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file) missing")
+        }
 
         try BenchSession.writeRun(atDefault, context: context, to: dir + "/single")
         let wrong = try String(contentsOfFile: dir + "/single/wrong-hits.jsonl", encoding: .utf8).split(separator: "\n")
@@ -113,6 +125,6 @@ import TollgateCore
             #expect(r["cached_class"]?.stringValue != nil && r["same_class"]?.boolValue == (r["query_class"] == r["cached_class"]))
         }
         let singleMD = try String(contentsOfFile: dir + "/single/report.md", encoding: .utf8)
-        #expect(singleMD.contains("## Guard refusals by check"))
+        #expect(singleMD.contains("## Refusals by check"))
     }
 }

@@ -2,6 +2,12 @@ import TollgateBase
 import TollgateExactCache
 import Foundation
 
+/// Scores how likely two prompts ask the same thing (0...1): the pair verifier, or a wrapper of it
+/// (the bench memoizes scores across the runs of a sweep).
+public protocol PairScorer: Sendable {
+    func score(_ a: String, _ b: String) -> Float
+}
+
 /// An error loading the pair verifier.
 public enum PairVerifierError: Error, CustomStringConvertible {
     case incompatibleWeights(String)
@@ -24,7 +30,7 @@ public enum PairVerifierError: Error, CustomStringConvertible {
 /// load). The forward pass is the embedder's (`BertEncoder.runLayers`, `TransformerKernels`).
 ///
 /// Thread safety: immutable after init; each call borrows a workspace from a pool.
-public final class PairVerifier: @unchecked Sendable {
+public final class PairVerifier: PairScorer, @unchecked Sendable {
     public let tokenizer: WordPieceTokenizer
     public let configuration: BertConfiguration
     /// The most ids of a pair, `[CLS]` and both `[SEP]` included (from the file's metadata, default 64).

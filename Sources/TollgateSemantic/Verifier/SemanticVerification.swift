@@ -10,7 +10,7 @@ import Logging
 /// numbers), quoted strings, technologies (code identifiers, languages, tools) and direction (from/to,
 /// swapped names and roles); names, negation, qualifiers and the task are the verifier's alone.
 public struct SemanticVerification: Sendable {
-    public let verifier: PairVerifier
+    public let verifier: any PairScorer
     /// The least verifier probability served.
     public let threshold: Float
     /// The cosine a candidate needs to be shown to the verifier (a looser gate than the cosine-only default).
@@ -24,13 +24,23 @@ public struct SemanticVerification: Sendable {
     public static let defaultThreshold = Float(GatewayConfig.VerifierSettings.defaultThreshold)
     public static let defaultCandidateThreshold = GatewayConfig.VerifierSettings.defaultCandidateThreshold
 
-    public init(verifier: PairVerifier, threshold: Float = SemanticVerification.defaultThreshold,
+    public init(verifier: any PairScorer, threshold: Float = SemanticVerification.defaultThreshold,
                 candidateThreshold: Double = SemanticVerification.defaultCandidateThreshold,
                 guardrail: LookalikeGuard = LookalikeGuard()) {
         self.verifier = verifier
         self.threshold = threshold
         self.candidateThreshold = candidateThreshold
         self.guardrail = guardrail
+    }
+
+    /// The same verification with another candidate gate (the bench sweeps it).
+    public func withCandidateThreshold(_ t: Double) -> SemanticVerification {
+        SemanticVerification(verifier: verifier, threshold: threshold, candidateThreshold: t, guardrail: guardrail)
+    }
+
+    /// The same verification scoring through `scorer` (e.g. a memo of this verifier's scores).
+    public func withScorer(_ scorer: any PairScorer) -> SemanticVerification {
+        SemanticVerification(verifier: scorer, threshold: threshold, candidateThreshold: candidateThreshold, guardrail: guardrail)
     }
 
     /// The cosine gate for a lookup asked at `threshold`: the looser of the two (a candidate above the

@@ -27,3 +27,20 @@ public final class MemoEmbedder: Embedder {
         return v
     }
 }
+
+/// The pair verifier's scores remembered for the runs of one sweep: a (query, cached) pair scored at
+/// one threshold gets the same probability at the next (the forward pass is deterministic).
+public final class MemoPairScorer: PairScorer {
+    let inner: any PairScorer
+    let memo = Mutex<[String: Float]>([:])
+
+    public init(_ inner: any PairScorer) { self.inner = inner }
+
+    public func score(_ a: String, _ b: String) -> Float {
+        let key = a + "\u{0}" + b
+        if let p = memo.withLock({ $0[key] }) { return p }
+        let p = inner.score(a, b)
+        memo.withLock { $0[key] = p }
+        return p
+    }
+}
