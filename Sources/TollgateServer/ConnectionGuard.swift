@@ -104,6 +104,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         // Sees the raw bytes before the HTTP decoder: the first byte of a next request.
         try? context.pipeline.syncOperations.addHandler(FirstByteObserver(self), position: .first)
+        // Sees HTTP/1's own heads (their version) before they become HTTPTypes requests.
+        if let decoder = try? context.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) {
+            try? context.pipeline.syncOperations.addHandler(KeepAliveMarker(), position: .after(decoder))
+        }
         if context.channel.isActive { start(context) }
     }
 
@@ -146,6 +150,14 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
+            // CONNECT asks for a tunnel; the HTTP decoder reads nothing after it on this
+            // connection, so it gets its answer and the connection is closed.
+            if head.method == .connect {
+                guard !rejected else { return }
+                reject(context, status: .methodNotAllowed, code: "method_not_allowed", detail: "CONNECT",
+                       message: "CONNECT is not supported: Tollgate is an HTTP API gateway, not a forward proxy.")
+                return
+            }
             arrivedAt = nil
             reading = true
             inFlight += 1
@@ -195,24 +207,30 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
         // One answer (and one access line) per connection: it is closed after this one.
         guard !rejected else { return }
-        rejected = true
         let tooLarge = parse == .headerOverflow
         let status: HTTPResponse.Status = tooLarge ? .requestHeaderFieldsTooLarge : .badRequest
         let message = tooLarge ? "The request's headers are too large." : "The request is not valid HTTP/1.1 (\(parse))."
-        let body = GatewayResponse.error(GatewayError(status: status, message: message, type: "invalid_request_error", code: "invalid_http")).body
+        logger.debug("malformed request head", metadata: ["error": "\(parse)"])
+        reject(context, status: status, code: "invalid_http", detail: "\(parse)", message: message)
+    }
+
+    /// Answers a request that never reaches the router (in OpenAI's shape, `Connection: close`),
+    /// logs its access line once the answer is out, and closes the connection.
+    private func reject(_ context: ChannelHandlerContext, status: HTTPResponse.Status, code: String, detail: String, message: String) {
+        rejected = true
+        let body = GatewayResponse.error(GatewayError(status: status, message: message, type: "invalid_request_error", code: code)).body
         let requestID = RequestIDs.next()
         var fields: HTTPFields = [.contentType: "application/json", .contentLength: "\(body.readableBytes)", .connection: "close"]
         fields[GatewayResponse.Header.requestID] = requestID
         let head = HTTPResponse(status: status, headerFields: fields)
-        logger.debug("malformed request head", metadata: ["error": "\(parse)"])
         let arrived = arrivedAt ?? .now()
         arrivedAt = nil
-        let logger = self.logger, code = Int(status.code), parserError = "\(parse)"
+        let logger = self.logger, statusCode = Int(status.code)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolatedUnsafeUnchecked().whenComplete { _ in
             // Answered, so it has its access-log line too, once the answer is out (method and route unknown: "-").
-            AccessLog.rejected(logger: logger, requestID: requestID, status: code, error: "invalid_http", parserError: parserError,
+            AccessLog.rejected(logger: logger, requestID: requestID, status: statusCode, error: code, parserError: detail,
                                duration: .nanoseconds((NIODeadline.now() - arrived).nanoseconds))
             context.close(promise: nil)
         }
@@ -294,6 +312,24 @@ private final class FirstByteObserver: ChannelInboundHandler, RemovableChannelHa
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         owner?.bytesArrived(context)
+        context.fireChannelRead(data)
+    }
+}
+
+/// Right after the HTTP/1 decoder, before the HTTPTypes codec, which drops the request's version: a
+/// request that does not keep the connection alive (HTTP/1.0 without `Connection: keep-alive`, or
+/// any `Connection: close` token) gets `Connection: close`, the one signal Hummingbird reads to
+/// close the connection after the answer.
+private final class KeepAliveMarker: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(var head) = unwrapInboundIn(data), !head.isKeepAlive, head.headers["connection"] != ["close"] {
+            head.headers.replaceOrAdd(name: "connection", value: "close")
+            context.fireChannelRead(wrapInboundOut(.head(head)))
+            return
+        }
         context.fireChannelRead(data)
     }
 }
