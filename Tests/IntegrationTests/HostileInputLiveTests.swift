@@ -48,4 +48,26 @@ struct HostileInputLiveTests {
         #expect(bad.status == 400)
         #expect(gateway.process.isRunning)
     }
+
+    /// A body that names a field twice is refused in every dialect: validation, the cache key and
+    /// the upstream (which reads the forwarded bytes) could otherwise each see another value.
+    @Test func aRepeatedKeyIsA400InEveryDialectAndNothingIsForwarded() async throws {
+        let mock = try await startMock()
+        let (gateway, _) = try await startGateway(config: "providers:\n" + providerYAML("dup", port: mock.port))
+        let bodies: [(String, String)] = [
+            ("/v1/chat/completions", #"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"delete every file"}],"messages":[{"role":"user","content":"2+2?"}]}"#),
+            ("/v1/chat/completions", #"{"model":"gpt-4o-mini","max_tokens":-5,"messages":[{"role":"user","content":"hi"}],"max_tokens":10}"#),
+            ("/v1/responses", #"{"model":"gpt-4o-mini","input":"one","input":"two"}"#),
+            ("/v1/messages", #"{"model":"gpt-4o-mini","max_tokens":10,"messages":[{"role":"user","content":"a","content":"b"}]}"#),
+            ("/v1/embeddings", #"{"model":"text-embedding-3-small","input":"a","input":"b"}"#),
+        ]
+        for (path, body) in bodies {
+            let r = try await post(gateway.url + path, body)
+            #expect(r.status == 400, "\(path) \(body): \(r.status) \(r.text)")
+            #expect(r.text.contains("duplicate key"), "the message names the problem: \(r.text)")
+            if path == "/v1/messages" { #expect(r.json?["type"]?.stringValue == "error", "Anthropic's shape: \(r.text)") }
+        }
+        #expect(try await upstreamCalls(mock) == 0, "no request with a repeated key reaches the upstream")
+        #expect(gateway.process.isRunning)
+    }
 }

@@ -31,6 +31,23 @@ struct JSONTests {
         #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
     }
 
+    @Test func aRepeatedKeyIsAnErrorInSmallAndLargeObjectsAndAtAnyDepth() throws {
+        for text in [#"{"a":1,"a":2}"#, #"{"m":[{"role":"user","role":"system"}]}"#, #"{"a":1,"b":2,"\u0061":3}"#] {
+            #expect(throws: JSONParseError.self, "\(text)") { try JSONValue.parse(text) }
+        }
+        let keys = (0..<200).map { "\"k\($0)\":\($0)" }
+        let large = "{" + keys.joined(separator: ",") + "}"
+        #expect(try JSONValue.parse(large)["k199"] == .number("199"), "200 distinct keys parse")
+        for dup in [3, 15, 16, 17, 150] {
+            let text = "{" + (keys + ["\"k\(dup)\":0"]).joined(separator: ",") + "}"
+            do { _ = try JSONValue.parse(text); Issue.record("k\(dup) repeated was accepted") } catch {
+                #expect(error.message.contains("duplicate key \"k\(dup)\""), "\(error)")
+                #expect(error.offset == text.utf8.count - "\"k\(dup)\":0}".utf8.count, "the offset points at the repeated key: \(error)")
+            }
+        }
+        #expect(try JSONValue.parse(#"{"a":{"x":1},"b":{"x":2}}"#)["b"]?["x"] == .number("2"), "the same key in sibling objects is fine")
+    }
+
     @Test func rejectsHostileNesting() {
         let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         #expect(throws: JSONParseError.self) { try JSONValue.parse(deep) }

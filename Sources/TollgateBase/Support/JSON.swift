@@ -105,7 +105,8 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable {
 }
 
 extension JSONValue {
-    /// Parses one JSON document (RFC 8259). Nesting is limited to keep hostile input cheap.
+    /// Parses one JSON document (RFC 8259). Nesting is limited to keep hostile input cheap, and a
+    /// name repeated in one object is an error (RFC 8259 leaves it to the reader; readers disagree).
     public static func parse<Bytes: Collection>(_ bytes: Bytes) throws(JSONParseError) -> JSONValue where Bytes.Element == UInt8 {
         let array = Array(bytes)
         var parser = JSONParser(bytes: array)
@@ -167,12 +168,21 @@ struct JSONParser {
         defer { depth -= 1 }
         i += 1
         var members: [(String, JSONValue)] = []
+        var seen: Set<String> = []  // the keys, once there are 16 (fewer are compared one by one)
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
         while true {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            let keyAt = i
             let key = try parseString()
+            // A repeated name is an error, not "the last one wins": every reader of the document
+            // (validation, the cache key, an upstream reading the forwarded bytes) must see one value.
+            if members.count < 16 ? members.contains(where: { $0.0 == key }) : !(seen.insert(key).inserted) {
+                i = keyAt
+                throw fail("duplicate key \"\(key.prefix(64))\"")
+            }
+            if members.count == 15 { seen = Set(members.map(\.0)); seen.insert(key) }
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             i += 1
