@@ -124,33 +124,33 @@ public final class BenchRunner: Sendable {
     /// The curves a sweep runs: threshold alone, the guard, and the verifier when the config has one.
     public var sweepCurves: [BenchCurve] { verification != nil ? [.verifier, .guarded, .alone] : [.guarded, .alone] }
 
-    /// The threshold at which a curve runs as the config would: the verifier's candidate gate (the
-    /// looser of it and the threshold), otherwise the configured threshold.
+    /// The threshold at which a curve runs as the config would: on the verifier curve its gate (the
+    /// configured threshold if one is set, else the candidate gate), otherwise the configured threshold.
     public func configuredThreshold(_ curve: BenchCurve) -> Double {
         guard curve == .verifier, let v = verification else { return configuredThreshold }
-        return v.gate(configuredThreshold)
+        return v.gate(config.cache.semantic.threshold(forModel: workloadModel))
     }
+
+    var workloadModel: String { workload.first?.body["model"]?.stringValue ?? "" }
 
     /// The threshold a request of the workload gets when the bench sends none (the gateway's rule).
     public var configuredThreshold: Double {
-        let model = workload.first?.body["model"]?.stringValue ?? ""
-        return config.cache.semantic.threshold(forModel: model) ?? SemanticCache.defaultThreshold
+        config.cache.semantic.threshold(forModel: workloadModel) ?? SemanticCache.defaultThreshold
     }
 
     /// The semantic layer is on (an embedder is available and the config enables it).
     public var semanticOn: Bool { embedder != nil }
 
-    /// One run in this process, with a fresh LMDB cache in a temporary directory. `threshold` nil:
-    /// the config's. On the verifier curve a given `threshold` is the candidate gate (with
-    /// `gateAtThreshold`; a sweep's x axis) or, as in the gateway, a threshold sent with each request.
-    public func run(threshold: Double?, curve: BenchCurve, gateAtThreshold: Bool = false, upstream: BenchUpstream,
+    /// One run in this process, with a fresh LMDB cache in a temporary directory. A `threshold` is
+    /// sent with every request (nil: the config's rule), so on the verifier curve it is the
+    /// candidate gate, as in the gateway.
+    public func run(threshold: Double?, curve: BenchCurve, upstream: BenchUpstream,
                     progress: (@Sendable (Int) -> Void)? = nil) async throws -> BenchRun {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try LMDBStore(directory: dir, mapSize: config.cache.maxBytes)
         if curve == .verifier && verification == nil { throw BenchError.noVerifier }
-        var verifying = curve == .verifier ? verification : nil
-        if gateAtThreshold, let t = threshold { verifying = verifying?.withCandidateThreshold(t) }
+        let verifying = curve == .verifier ? verification : nil
         let semantic = embedder.map {
             SemanticCache(embedder: $0, store: store, maxTurns: config.cache.semantic.maxTurns,
                           guardrail: curve == .alone ? LookalikeGuard(checks: []) : LookalikeGuard(), logger: logger,

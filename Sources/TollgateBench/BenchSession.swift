@@ -27,8 +27,8 @@ public enum BenchSession {
 
     /// One run per (threshold, curve) pair, in that order, each from an empty cache; `curves` nil:
     /// for several thresholds every curve the config allows (`BenchRunner.sweepCurves`), for one
-    /// the config's own (`BenchRunner.configuredCurve`). In a sweep (more than one
-    /// threshold) the verifier curve's threshold is its candidate gate. With `reuseEmbeddings`, a
+    /// the config's own (`BenchRunner.configuredCurve`). A threshold is sent with each request, so
+    /// on the verifier curve it is the candidate gate (the gateway's rule). With `reuseEmbeddings`, a
     /// text is embedded once for the whole sweep and a pair verified once (later runs are marked).
     public static func sweep(workload: [BenchRequest], config: GatewayConfig, embedder: (any Embedder)?, thresholds: [Double?], curves: [BenchCurve]?,
                              reuseEmbeddings: Bool, answerTokens: Int, logger: Logger,
@@ -43,7 +43,7 @@ public enum BenchSession {
             for t in thresholds {
                 for c in curves {
                     let label = "threshold \(BenchStats.threshold(t ?? runner.configuredThreshold(c))), \(c.title)"
-                    var run = try await runner.run(threshold: t, curve: c, gateAtThreshold: thresholds.count > 1, upstream: upstream) { n in
+                    var run = try await runner.run(threshold: t, curve: c, upstream: upstream) { n in
                         progress?("\(label): \(n)/\(workload.count)")
                     }
                     run.embeddingsReused = reuseEmbeddings && !points.isEmpty && runner.semanticOn

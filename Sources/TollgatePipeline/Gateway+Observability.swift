@@ -96,8 +96,8 @@ extension Gateway {
 
     /// The configured default similarity a semantic candidate needs (the verifier's candidate gate when it is on).
     var semanticGate: Double {
-        let threshold = config.cache.semantic.threshold ?? SemanticCache.defaultThreshold
-        return (semantic?.verification ?? offline?.semantic?.verification)?.gate(threshold) ?? threshold
+        let threshold = config.cache.semantic.threshold
+        return (semantic?.verification ?? offline?.semantic?.verification)?.gate(threshold) ?? threshold ?? SemanticCache.defaultThreshold
     }
 
     /// `GET /admin/review[?tenant=T&limit=N]`: recent semantic hits, newest first.

@@ -312,7 +312,7 @@ public final class Gateway: Sendable {
             if let blocked = found.guarded.max(by: { $0.similarity < $1.similarity }) {
                 nearest = " The nearest fixture (similarity \(String(format: "%.4f", blocked.similarity))) was refused by the look-alike guard (check: \(blocked.check))."
             } else if let n = found.nearest {
-                nearest = " The nearest fixture has similarity \(String(format: "%.4f", n)), below the threshold \(String(format: "%.2f", threshold))."
+                nearest = " The nearest fixture has similarity \(String(format: "%.4f", n)), below the threshold \(String(format: "%.2f", semantic.gate(threshold)))."
             } else {
                 nearest = " No fixture of this tenant has the same system prompt and model."
             }
@@ -322,11 +322,11 @@ public final class Gateway: Sendable {
                            + "then start with `tollgate serve --offline --fixtures DIR`.")
     }
 
-    /// The similarity threshold: the request's header, else `cache.semantic.thresholds[model]`,
-    /// else `cache.semantic.threshold`, else the tuned default.
-    func threshold(for request: ChatRequest, directives: CacheDirectives) -> Double {
-        if let t = directives.threshold { return t }
-        return config.cache.semantic.threshold(forModel: request.model) ?? SemanticCache.defaultThreshold
+    /// The similarity threshold that was set: the request's header, else
+    /// `cache.semantic.thresholds[model]`, else `cache.semantic.threshold`; nil when none was (the
+    /// semantic layer then takes its default: the verifier's candidate gate, or 0.93 without it).
+    func threshold(for request: ChatRequest, directives: CacheDirectives) -> Double? {
+        directives.threshold ?? config.cache.semantic.threshold(forModel: request.model)
     }
 
     /// Refreshes the cache-size gauges (on each `/metrics` read).

@@ -143,7 +143,7 @@ public final class SemanticCache: Sendable {
     // MARK: Lookup and write
 
     /// The best cached prompt at or above `threshold` that the guard lets through.
-    public func lookup(_ prompt: SemanticPrompt, threshold: Double) -> SemanticLookup {
+    public func lookup(_ prompt: SemanticPrompt, threshold: Double?) -> SemanticLookup {
         withSpan(StageSpan.semanticLookup) { span in
             let result = search(prompt, threshold: threshold)
             span.attributes[StageSpan.Key.hit] = result.match != nil
@@ -154,12 +154,18 @@ public final class SemanticCache: Sendable {
         }
     }
 
-    private func search(_ prompt: SemanticPrompt, threshold: Double) -> SemanticLookup {
+    /// The cosine a candidate needs for a lookup at `threshold` (nil: none was set): the threshold
+    /// itself when set, else the verifier's candidate gate, else `defaultThreshold`.
+    public func gate(_ threshold: Double?) -> Double {
+        verification?.gate(threshold) ?? threshold ?? SemanticCache.defaultThreshold
+    }
+
+    private func search(_ prompt: SemanticPrompt, threshold: Double?) -> SemanticLookup {
         var result = SemanticLookup()
         let started = ContinuousClock.now
         defer { probe.lookedUp(since: started) }
         let query = guardrail.features(of: prompt.text)
-        let gate = verification?.gate(threshold) ?? threshold
+        let gate = self.gate(threshold)
         var nearestID: CacheKey?
         for (id, score) in index.search(namespace: prompt.namespace, query: prompt.vector, k: SemanticCache.candidates) {
             if score >= result.nearest ?? -.infinity { nearestID = id }

@@ -40,8 +40,8 @@ struct SimilarityCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let cosine = VectorMath.dot(embedder.embed(a), embedder.embed(b))
-        let t = threshold ?? s.threshold ?? SemanticCache.defaultThreshold
-        let gate = verification?.gate(t) ?? t
+        let t = threshold ?? s.threshold
+        let gate = verification?.gate(t) ?? t ?? SemanticCache.defaultThreshold
         print(String(format: "cosine     %.4f", cosine))
         let verdict: GuardVerdict
         if let v = verification {
@@ -52,7 +52,7 @@ struct SimilarityCommand: AsyncParsableCommand {
             print("guard      \(verdict.pass ? "pass" : "block: \(verdict.reason ?? "mismatch")") (verifier: false, the look-alike guard alone)")
         }
         let shared = Double(cosine) >= gate && verdict.pass
-        print(String(format: "threshold  %.2f", gate) + (verification == nil ? "" : " (the verifier's candidate gate)"))
+        print(String(format: "threshold  %.2f", gate) + (verification == nil || t != nil ? "" : " (the verifier's candidate gate)"))
         print("verdict    \(shared ? "semantic hit: the prompts would share an answer" : "miss: the prompts would not share an answer")")
     }
 }

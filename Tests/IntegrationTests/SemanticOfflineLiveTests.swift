@@ -44,6 +44,28 @@ struct SemanticOfflineLiveTests {
         #expect(try await post(chat, withSystem).cache == "miss")
     }
 
+    /// With the verifier on (the default), a threshold that was set is the cosine a candidate needs,
+    /// stricter than the verifier's 0.90 gate too: the header, and a model's own threshold.
+    @Test func aStricterThresholdIsHonouredWithTheVerifier() async throws {
+        let mock = try await startMock()
+        let providers = "providers:\n" + providerYAML("budget", port: mock.port)
+        let (gateway, _) = try await startGateway(config: semanticYAML + providers)
+        let chat = gateway.url + "/v1/chat/completions"
+        #expect(try await post(chat, chatBody("Who painted the Mona Lisa?")).cache == "miss")
+        // cosine 0.967, verifier p 0.996: served by default, not at 0.99.
+        let strict = try await post(chat, chatBody("Who was the painter of the Mona Lisa?"), headers: [("x-tollgate-threshold", "0.99")])
+        #expect(strict.cache == "miss", "x-tollgate-threshold 0.99 is the gate: \(strict.headers)")
+        let loose = try await post(chat, chatBody("Which artist painted the Mona Lisa?"))
+        #expect(loose.cache == "semantic-hit", "the default gate serves it: \(loose.headers)")
+
+        let perModel = semanticYAML.replacingOccurrences(of: "embedder: minilm,", with: "embedder: minilm, thresholds: { gpt-4o-mini: 0.99 },")
+        let (strictGateway, _) = try await startGateway(config: perModel + providers)
+        let strictChat = strictGateway.url + "/v1/chat/completions"
+        #expect(try await post(strictChat, chatBody("Who painted the Mona Lisa?")).cache == "miss")
+        let r = try await post(strictChat, chatBody("Who was the painter of the Mona Lisa?"))
+        #expect(r.cache == "miss", "cache.semantic.thresholds[model] 0.99 is the gate: \(r.headers)")
+    }
+
     @Test func tenantsNeverShareSemanticEntries() async throws {
         let mock = try await startMock()
         setenv("TG_IT_SEM_A", "semantic-key-a", 1)

@@ -33,19 +33,15 @@ public struct SemanticVerification: Sendable {
         self.guardrail = guardrail
     }
 
-    /// The same verification with another candidate gate (the bench sweeps it).
-    public func withCandidateThreshold(_ t: Double) -> SemanticVerification {
-        SemanticVerification(verifier: verifier, threshold: threshold, candidateThreshold: t, guardrail: guardrail)
-    }
-
     /// The same verification scoring through `scorer` (e.g. a memo of this verifier's scores).
     public func withScorer(_ scorer: any PairScorer) -> SemanticVerification {
         SemanticVerification(verifier: scorer, threshold: threshold, candidateThreshold: candidateThreshold, guardrail: guardrail)
     }
 
-    /// The cosine gate for a lookup asked at `threshold`: the looser of the two (a candidate above the
-    /// cosine-only threshold still needs the verifier's yes).
-    public func gate(_ threshold: Double) -> Double { min(threshold, candidateThreshold) }
+    /// The cosine a candidate needs to be shown to the verifier: a threshold that was set (the
+    /// request's header, the model's or the config's) is the gate itself, stricter or looser;
+    /// unset, the candidate gate (looser than the cosine-only default: the verifier still has to agree).
+    public func gate(_ threshold: Double?) -> Double { threshold ?? candidateThreshold }
 
     /// The guard first (a microsecond), then the verifier (a forward pass).
     /// `cachedFeatures` are the cached prompt's, when the caller has them already.
