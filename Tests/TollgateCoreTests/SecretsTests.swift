@@ -11,6 +11,13 @@ import Testing
         #expect(Secrets.redact(#"{"X-API-KEY": "abc123456"}"#).contains("[redacted]"))
     }
 
+    @Test func theGatewaysOwnPlaceholdersStayReadable() {
+        let help = "You didn't provide an API key. Send it as `Authorization: Bearer YOUR_KEY` (or `x-api-key: YOUR_KEY`)."
+        #expect(Secrets.redact(help) == help)
+        #expect(Secrets.redact("send `Bearer abc123XYZ` here") == "send `Bearer [redacted]` here", "a key before a backtick goes, the backtick stays")
+        #expect(Secrets.redact("Bearer ABCdef").contains("[redacted]"), "only all-capital words are placeholders")
+    }
+
     @Test func registeredValuesAreRedactedAndOtherTextIsUntouched() {
         Secrets.register(values: ["tg-test-secret-value-42"])
         #expect(Secrets.redact("upstream said tg-test-secret-value-42 is wrong") == "upstream said [redacted] is wrong")

@@ -37,13 +37,18 @@ public enum Secrets {
         }
         // Cheap checks first: most text has neither pattern.
         if out.range(of: "bearer", options: .caseInsensitive) != nil {
-            out = out.replacing(/(?i)(bearer)\s+[^\s"'\\,;]+/) { "\($0.output.1) \(marker)" }
+            // A placeholder in the gateway's own messages (`Bearer YOUR_KEY`) is left alone.
+            out = out.replacing(/(?i)(bearer)\s+([^\s"'`\\,;]+)/) { m in
+                m.output.2.allSatisfy { $0 == "_" || ("A"..."Z").contains($0) } ? "\(m.output.0)" : "\(m.output.1) \(marker)"
+            }
         }
         if out.contains("sk-") {
             out = out.replacing(/sk-[A-Za-z0-9_\-*.]{4,}/, with: "sk-" + marker)
         }
         if out.range(of: "api-key", options: .caseInsensitive) != nil {
-            out = out.replacing(/(?i)(x-api-key"?\s*[:=]\s*"?)[^\s"'\\,;]+/) { "\($0.output.1)\(marker)" }
+            out = out.replacing(/(?i)(x-api-key"?\s*[:=]\s*"?)([^\s"'`\\,;]+)/) { m in
+                m.output.2.allSatisfy { $0 == "_" || ("A"..."Z").contains($0) } ? "\(m.output.0)" : "\(m.output.1)\(marker)"
+            }
         }
         return out
     }
