@@ -165,8 +165,16 @@ public final class ProviderRouter: Sendable {
 
     /// The OpenAI-kind providers serving embeddings model `model`, cheapest first; 404 when none does.
     public func embeddingCandidates(model: String, estimatedTokens: Int) throws(GatewayError) -> [Candidate] {
-        let served = providers.filter { $0.kind == .openai }.flatMap { p in p.models.filter { $0.name == model }.map { (p, $0) } }
-        guard !served.isEmpty else { throw .modelNotFound(model) }
+        let named = providers.flatMap { p in p.models.filter { $0.name == model }.map { (p, $0) } }
+        guard !named.isEmpty else { throw .modelNotFound(model) }
+        // Embeddings go to embeddings models only, on providers with an OpenAI `/embeddings`.
+        guard named.contains(where: { $0.1.kind == .embeddings }) else {
+            throw .invalidRequest("`\(model)` is a chat model, not an embeddings model: send it to POST /v1/chat/completions.", param: "model", code: "model_not_supported")
+        }
+        let served = named.filter { $0.0.kind == .openai && $0.1.kind == .embeddings }
+        guard !served.isEmpty else {
+            throw .invalidRequest("`\(model)` is served only by providers without an OpenAI-compatible embeddings endpoint.", param: "model", code: "model_not_supported")
+        }
         return balance(served.map { p, m in
             Candidate(provider: p, model: m, estimatedCostUSD: Money.cost(promptTokens: estimatedTokens, completionTokens: 0, inputPerMTok: m.inputUSDPerMTok, outputPerMTok: 0))
         }.sorted { $0.estimatedCostUSD < $1.estimatedCostUSD })

@@ -93,6 +93,12 @@ struct SamePathLiveTests {
         #expect(auto.status == 200 && auto.headers["x-tollgate-provider"] == "chatty", "auto picks a chat model even when an embeddings model is cheaper")
         let wrong = try await post(chat, chatBody("hello", model: "text-embedding-3-small"))
         #expect(wrong.status == 400 && wrong.json?["error"]?["code"]?.stringValue == "model_not_supported", "\(wrong.text)")
+        // …and embeddings never go to a chat model.
+        let callsBefore = try await upstreamCalls(mock)
+        let reverse = try await post(gateway.url + "/v1/embeddings", #"{"model":"gpt-4o-mini","input":"hello"}"#)
+        #expect(reverse.status == 400 && reverse.json?["error"]?["code"]?.stringValue == "model_not_supported", "\(reverse.text)")
+        #expect(reverse.json?["error"]?["message"]?.stringValue?.contains("chat model") == true, "\(reverse.text)")
+        #expect(try await upstreamCalls(mock) == callsBefore, "nothing forwarded")
         let busy = try await post(chat, chatBody("hello", model: "gpt-busy"))
         #expect(busy.status == 429 && busy.json?["error"]?["type"]?.stringValue == "rate_limit_error", "\(busy.text)")
         #expect(busy.headers["retry-after"] != nil)
