@@ -157,9 +157,12 @@ extension Gateway {
         let key = CacheKey.exact(endpoint: Gateway.embeddingsEndpoint, tenant: tenant, body: json)
         let freshness = Freshness(ttlSeconds: config.cache.ttlSeconds, maxAgeSeconds: directives.maxAge)
         if directives.lookup, let entry = exact.lookup(key, freshness: freshness) { return hit(entry) }
-        if let key = caller.key, let id = caller.keyID { try keyLimits.admitUpstream(key, id: id, estimatedTokens: estimatedTokens) }
+        let estimatedUSD = ranked.map(\.estimatedCostUSD).min() ?? 0
+        if let key = caller.key, let id = caller.keyID { try keyLimits.admitUpstream(key, id: id, estimatedTokens: estimatedTokens, estimatedUSD: estimatedUSD) }
         let settle: @Sendable (Int, Double) -> Void = { [keyLimits] tokens, cost in
-            if let key = caller.key, let id = caller.keyID { keyLimits.settle(key, id: id, estimatedTokens: estimatedTokens, actualTokens: tokens, costUSD: cost) }
+            if let key = caller.key, let id = caller.keyID {
+                keyLimits.settle(key, id: id, estimatedTokens: estimatedTokens, estimatedUSD: estimatedUSD, actualTokens: tokens, costUSD: cost)
+            }
         }
         let curl = self.curl
         let limits = config.limits

@@ -192,9 +192,13 @@ public final class Gateway: Sendable {
 
         // Upstream usage limits (tokens per minute, USD per day) apply only to calls that cost.
         let estimate = request.estimatedPromptTokens + (request.maxTokens.map { min($0, config.routing.expectedOutputTokens) } ?? config.routing.expectedOutputTokens)
-        if let key = caller.key, let id = caller.keyID { try keyLimits.admitUpstream(key, id: id, estimatedTokens: estimate) }
+        // The dollars reserved against `usd_per_day`: the cheapest candidate's estimate (routing tries it first).
+        let estimatedUSD = caller.key?.usdPerDay == nil ? 0 : ((try? router.candidates(for: request))?.map(\.estimatedCostUSD).min() ?? 0)
+        if let key = caller.key, let id = caller.keyID { try keyLimits.admitUpstream(key, id: id, estimatedTokens: estimate, estimatedUSD: estimatedUSD) }
         ex.settle = { [keyLimits] tokens, cost in
-            if let key = caller.key, let id = caller.keyID { keyLimits.settle(key, id: id, estimatedTokens: estimate, actualTokens: tokens, costUSD: cost) }
+            if let key = caller.key, let id = caller.keyID {
+                keyLimits.settle(key, id: id, estimatedTokens: estimate, estimatedUSD: estimatedUSD, actualTokens: tokens, costUSD: cost)
+            }
         }
 
         // 5. Upstream: cheapest capable provider, fallback on failure. Identical concurrent

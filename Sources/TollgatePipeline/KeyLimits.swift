@@ -12,6 +12,8 @@ import TollgateDialects
 
 /// Per-key limits from the config: requests per minute (hits included, any 60-second window),
 /// tokens per minute and USD per day (upstream usage only). Over a limit → 429 with `Retry-After`.
+/// An upstream call reserves its estimate (tokens, dollars) when admitted and settles it with the
+/// real usage, so concurrent calls cannot together overspend what each alone would be refused.
 final class KeyLimits: Sendable {
     struct Usage {
         /// Times of the recent requests (seconds), oldest first.
@@ -21,7 +23,12 @@ final class KeyLimits: Sendable {
         /// The UTC day `spent` belongs to, and what was spent on it.
         var day = 0
         var spent = 0.0
+        /// Estimated dollars of the calls admitted and not yet settled: (time, USD). A reservation
+        /// older than `reservationLifetime` no longer counts (a call that never settled).
+        var reserved: [(Double, Double)] = []
     }
+
+    static let reservationLifetime = 900.0
 
     private let usage = Mutex<[String: Usage]>([:])
 
@@ -48,14 +55,16 @@ final class KeyLimits: Sendable {
 
     /// Checks `tokens_per_minute` and `usd_per_day` before an upstream call and reserves the
     /// estimated tokens (settled with the real usage afterwards).
-    func admitUpstream(_ key: KeyConfig, id: String, estimatedTokens: Int, now: Double = Date().timeIntervalSince1970) throws(GatewayError) {
+    func admitUpstream(_ key: KeyConfig, id: String, estimatedTokens: Int, estimatedUSD: Double, now: Double = Date().timeIntervalSince1970) throws(GatewayError) {
         guard key.tokensPerMinute != nil || key.usdPerDay != nil else { return }
         let problem = usage.withLock { all -> GatewayError? in
             var u = all[id] ?? Usage()
             defer { all[id] = u }
             if let budget = key.usdPerDay {
                 if u.day != KeyLimits.day(now) { u.day = KeyLimits.day(now); u.spent = 0 }
-                if u.spent >= budget {
+                u.reserved.removeAll { $0.0 <= now - KeyLimits.reservationLifetime }
+                let inFlight = u.reserved.reduce(0) { $0 + $1.1 }
+                if u.spent + inFlight >= budget {
                     let reset = Double(u.day + 1) * 86_400
                     let at = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: reset))
                     return GatewayError(status: .tooManyRequests, message: "This key's budget of $\(budget) a day is spent; it resets at \(at).",
@@ -72,13 +81,14 @@ final class KeyLimits: Sendable {
                 }
                 u.tokens.append((now, estimatedTokens))
             }
+            if key.usdPerDay != nil { u.reserved.append((now, estimatedUSD)) }
             return nil
         }
         if let problem { throw problem }
     }
 
     /// Replaces the estimate with the real usage and adds the real cost.
-    func settle(_ key: KeyConfig, id: String, estimatedTokens: Int, actualTokens: Int, costUSD: Double, now: Double = Date().timeIntervalSince1970) {
+    func settle(_ key: KeyConfig, id: String, estimatedTokens: Int, estimatedUSD: Double, actualTokens: Int, costUSD: Double, now: Double = Date().timeIntervalSince1970) {
         guard key.tokensPerMinute != nil || key.usdPerDay != nil else { return }
         usage.withLock { all in
             var u = all[id] ?? Usage()
@@ -88,6 +98,7 @@ final class KeyLimits: Sendable {
             }
             if key.usdPerDay != nil {
                 if u.day != KeyLimits.day(now) { u.day = KeyLimits.day(now); u.spent = 0 }
+                if let i = u.reserved.firstIndex(where: { $0.1 == estimatedUSD }) { u.reserved.remove(at: i) }
                 u.spent += costUSD
             }
             all[id] = u
