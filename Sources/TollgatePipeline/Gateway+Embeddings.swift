@@ -52,6 +52,7 @@ extension Gateway {
 
     private func embeddingsPath(caller: Auth.Caller, body: ByteBuffer, headers: HTTPFields, requestID: String) async throws(GatewayError) -> GatewayResponse {
         if let key = caller.key, let id = caller.keyID { try keyLimits.admitRequest(key, id: id) }
+        try Gateway.requireIdentityEncoding(headers)
         let directives = try CacheDirectives(headers: headers)
         let json: JSONValue
         do { json = try JSONValue.parse(body.readableBytesView) } catch {

@@ -128,12 +128,11 @@ extension Gateway {
             return .error(GatewayError(status: .notFound, message: "No review item `\(id.prefix(40))` (see GET /admin/review).", type: "invalid_request_error", code: "review_item_not_found"))
         }
         let json: JSONValue
-        do { json = body.readableBytes == 0 ? .object([]) : try JSONValue.parse(body.readableBytesView) } catch {
-            return .error(.invalidRequest("The body is not valid JSON: \(error)", code: "invalid_json"))
+        do { json = try JSONValue.parse(body.readableBytesView) } catch {
+            return .error(.invalidRequest("The body is not valid JSON: \(error). Expected {\"mark\": \"wrong\" | \"right\", \"purge\": true}.", code: "invalid_json"))
         }
         guard case .object = json else { return .error(.invalidRequest("Expected a JSON object: {\"mark\": \"wrong\", \"purge\": true}.", param: "mark")) }
-        let markText = json["mark"]?.stringValue ?? "wrong"
-        guard let mark = ReviewItem.Mark(rawValue: markText) else {
+        guard let markText = json["mark"]?.stringValue, let mark = ReviewItem.Mark(rawValue: markText) else {
             return .error(.invalidRequest("`mark` must be \"wrong\" or \"right\".", param: "mark"))
         }
         if let p = json["purge"], p.boolValue == nil { return .error(.invalidRequest("`purge` must be true or false.", param: "purge")) }

@@ -130,6 +130,7 @@ public final class Gateway: Sendable {
     private func pipeline(_ dialect: any Dialect, caller: Auth.Caller, body: ByteBuffer, headers: HTTPFields, requestID: String) async throws(GatewayError) -> GatewayResponse {
         let tenant = caller.tenant
         if let key = caller.key, let id = caller.keyID { try keyLimits.admitRequest(key, id: id) }
+        try Gateway.requireIdentityEncoding(headers)
         let directives = try CacheDirectives(headers: headers)
         let freshness = Freshness(ttlSeconds: config.cache.ttlSeconds, maxAgeSeconds: directives.maxAge)
 
@@ -324,6 +325,16 @@ public final class Gateway: Sendable {
         throw .offlineMiss("Offline mode: no fixture answers this request of tenant `\(ex.tenant)` (canonical key \(ex.key)).\(nearest) "
                            + "To record one, run `tollgate serve --config FILE --record DIR` against a real provider and send this request, "
                            + "then start with `tollgate serve --offline --fixtures DIR`.")
+    }
+
+    /// A compressed (or otherwise encoded) body is refused with a 415 that says so: the gateway
+    /// reads JSON as sent, and would otherwise report it as malformed (or, for a plain body sent
+    /// with a `Content-Encoding` header, read what the header says it is not).
+    static func requireIdentityEncoding(_ headers: HTTPFields) throws(GatewayError) {
+        guard let encoding = headers[.contentEncoding], encoding.trimmingCharacters(in: .whitespaces).lowercased() != "identity" else { return }
+        throw GatewayError(status: .unsupportedMediaType,
+                           message: "Content-Encoding `\(encoding.prefix(40))` is not supported: send the JSON body uncompressed.",
+                           type: "invalid_request_error", code: "unsupported_content_encoding")
     }
 
     /// The similarity threshold that was set: the request's header, else

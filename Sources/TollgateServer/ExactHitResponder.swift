@@ -172,6 +172,7 @@ final class ExactHitResponder: ChannelDuplexHandler, RemovableChannelHandler {
         guard head.method == .post, head.path == Self.path else { return false }
         if let length = head.headerFields[.contentLength].flatMap(Int.init), length > limit { return false }
         if let connection = head.headerFields[.connection], connection.lowercased().contains("close") { return false }
+        if head.headerFields[.contentEncoding] != nil { return false }  // the router answers 415 (or reads identity)
         return true
     }
 

@@ -70,4 +70,22 @@ struct HostileInputLiveTests {
         #expect(try await upstreamCalls(mock) == 0, "no request with a repeated key reaches the upstream")
         #expect(gateway.process.isRunning)
     }
+
+    /// A body sent with a Content-Encoding is a 415 naming it, on every route and on the exact-hit
+    /// fast path too (even when the bytes, being plain, match a cached request).
+    @Test func anEncodedBodyIsA415ThatNamesTheEncoding() async throws {
+        let mock = try await startMock()
+        let (gateway, _) = try await startGateway(config: "providers:\n" + providerYAML("enc", port: mock.port))
+        let body = chatBody("encoded body probe")
+        #expect(try await post(gateway.url + "/v1/chat/completions", body).cache == "miss")
+        for path in ["/v1/chat/completions", "/v1/messages", "/v1/responses", "/v1/embeddings"] {
+            for encoding in ["gzip", "br", "xyz"] {
+                let r = try await post(gateway.url + path, body, headers: [("Content-Encoding", encoding)])
+                #expect(r.status == 415, "\(path) \(encoding): \(r.status) \(r.text)")
+                #expect(r.text.contains("Content-Encoding `\(encoding)`"), "\(r.text)")
+            }
+        }
+        #expect(try await post(gateway.url + "/v1/chat/completions", body, headers: [("Content-Encoding", "identity")]).cache == "hit")
+        #expect(try await upstreamCalls(mock) == 1)
+    }
 }

@@ -110,7 +110,9 @@ struct ObservabilityLiveTests {
         #expect(try await post(gateway.url + "/admin/review/999999", #"{"mark":"wrong"}"#, headers: admin).status == 404)
         #expect(try await post(gateway.url + "/admin/review/x", #"{"mark":"wrong"}"#, headers: admin).status == 404)
         #expect(try await post(url, "{nope", headers: admin).status == 400)
-        #expect(try await post(url, #"{"mark":"maybe"}"#, headers: admin).status == 400)
+        for bad in [#"{"mark":"maybe"}"#, #"{"mark":7}"#, "{}", "", #"{"purge":true}"#] {
+            #expect(try await post(url, bad, headers: admin).status == 400, "a mark is required and must be wrong or right: \(bad)")
+        }
         #expect(try await post(url, #"{"mark":"wrong","purge":"yes"}"#, headers: admin).status == 400)
         #expect(try await post(url, #"{"mark":"wrong"}"#, headers: user).status == 403)
         let marked = try await post(url, #"{"mark":"wrong","purge":true}"#, headers: admin)
