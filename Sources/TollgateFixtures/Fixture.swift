@@ -108,10 +108,11 @@ public struct Fixture: Sendable {
     }
 
     /// A fixture from a stored cache entry (for `tollgate cache export`); nil if the entry has
-    /// no request recorded.
+    /// no request recorded or is not a chat answer (embeddings entries: fixtures hold chat answers).
     public init?(entry: CacheEntry) {
         guard !entry.request.isEmpty, let request = try? JSONValue.parse(entry.request),
-              let response = try? JSONValue.parse(entry.body.readableBytesView) else { return nil }
+              let response = try? JSONValue.parse(entry.body.readableBytesView),
+              response["choices"]?.arrayValue?.isEmpty == false else { return nil }
         self.init(recordedAt: Date(timeIntervalSince1970: Double(entry.createdMs) / 1000), tenant: entry.tenant.isEmpty ? KeyConfig.defaultTenant : entry.tenant,
                   request: request, provider: entry.provider, providerKind: "", model: entry.model, response: response,
                   promptTokens: entry.promptTokens, completionTokens: entry.completionTokens, costUSD: entry.costUSD, stream: false)

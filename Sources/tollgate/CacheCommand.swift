@@ -85,7 +85,7 @@ struct CacheCommand: AsyncParsableCommand {
             }
             let path = (directory as NSString).appendingPathComponent("export-\(Int(Date().timeIntervalSince1970)).jsonl")
             try (lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).write(toFile: path, atomically: true, encoding: .utf8)
-            print("exported \(lines.count) entries to \(path)\(skipped > 0 ? " (\(skipped) without a recorded request skipped)" : "")")
+            print("exported \(lines.count) entries to \(path)\(skipped > 0 ? " (\(skipped) skipped: embeddings, or no recorded request; fixtures hold chat answers)" : "")")
         }
     }
 
