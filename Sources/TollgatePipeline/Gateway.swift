@@ -299,7 +299,7 @@ public final class Gateway: Sendable {
     /// 503: the SDKs retry 408, 409, 429 and 5xx, and a missing recording does not appear on
     /// a retry.
     func serveFixture(_ fixtures: FixtureSet, _ ex: Exchange) async throws(GatewayError) -> GatewayResponse {
-        if let entry = fixtures.exact.lookup(ex.key, freshness: FixtureSet.freshness) {
+        if let entry = fixtures.exact.lookup(ex.key, freshness: FixtureSet.freshness) ?? fixtureWithoutLimit(fixtures, ex) {
             return await answer(entry, ex)
         }
         var nearest = ""
@@ -325,6 +325,20 @@ public final class Gateway: Sendable {
         throw .offlineMiss("Offline mode: no fixture answers this request of tenant `\(ex.tenant)` (canonical key \(ex.key)).\(nearest) "
                            + "To record one, run `tollgate serve --config FILE --record DIR` against a real provider and send this request, "
                            + "then start with `tollgate serve --offline --fixtures DIR`.")
+    }
+
+    /// A fixture recorded without a token limit answers the same request with one (Messages always
+    /// has `max_tokens`) when the recorded answer ended on its own (`finish_reason` stop) within
+    /// that limit: it is the answer the limit allows. Offline only (the cache keys on the limit).
+    func fixtureWithoutLimit(_ fixtures: FixtureSet, _ ex: Exchange) -> CacheEntry? {
+        guard let limit = ex.request.maxTokens else { return nil }
+        let unlimited = ex.request.body.removing(["stream", "stream_options", "max_tokens", "max_completion_tokens"])
+        let key = CacheKey.exact(endpoint: Gateway.chatEndpoint, tenant: ex.tenant, canonical: unlimited.canonicalBytes)
+        guard let entry = fixtures.exact.lookup(key, freshness: FixtureSet.freshness), entry.completionTokens <= limit,
+              let body = try? JSONValue.parse(entry.body.readableBytesView),
+              let choices = body["choices"]?.arrayValue, !choices.isEmpty,
+              choices.allSatisfy({ $0["finish_reason"]?.stringValue == "stop" }) else { return nil }
+        return entry
     }
 
     /// A compressed (or otherwise encoded) body is refused with a 415 that says so: the gateway

@@ -89,4 +89,22 @@ struct OfflineIsolationLiveTests {
         }
         #expect(try await upstreamCalls(mock) == calls)
     }
+
+    /// The bundled fixtures were recorded without `max_tokens`, which Messages always sends: a
+    /// recorded answer that ended on its own within the limit answers it; a shorter limit does not.
+    @Test func aFixtureWithoutALimitAnswersARequestWithARoomyOne() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let (gateway, _) = try await startGateway(config: "", extra: ["--offline", "--fixtures", root + "/fixtures"])
+        let prompt = "Summarize the plot of Romeo and Juliet in two sentences"
+        let messages = { (limit: Int) in
+            #"{"model":"claude-3-5-haiku-latest","max_tokens":\#(limit),"messages":[{"role":"user","content":"\#(prompt)"}]}"#
+        }
+        let roomy = try await post(gateway.url + "/v1/messages", messages(1024))
+        #expect(roomy.status == 200 && roomy.cache == "hit", "\(roomy.status) \(roomy.text)")
+        #expect(roomy.json?["content"]?.arrayValue?.first?["text"]?.stringValue?.contains("Verona") == true, "\(roomy.text)")
+        let chat = try await post(gateway.url + "/v1/chat/completions", chatBody(prompt, model: "claude-3-5-haiku-latest", extra: #","max_tokens":500"#))
+        #expect(chat.status == 200 && chat.cache == "hit", "chat with a roomy limit too: \(chat.text)")
+        let tight = try await post(gateway.url + "/v1/messages", messages(10))
+        #expect(tight.status == 404, "a 59-token answer is not what a 10-token limit gives: \(tight.text)")
+    }
 }
