@@ -78,6 +78,13 @@ extension Gateway {
         case nil, .null?: throw .invalidRequest("Missing required parameter: 'input'.", param: "input", code: "missing_required_parameter")
         default: throw .invalidRequest("Invalid 'input': expected a string or a non-empty array of strings.", param: "input", code: "invalid_type")
         }
+        // OpenAI refuses empty strings (an embedding of nothing); so does the gateway, before any work.
+        if let i = inputs.firstIndex(where: \.isEmpty) {
+            throw .invalidRequest("Invalid 'input\(json["input"]?.arrayValue == nil ? "" : "[\(i)]")': an empty string cannot be embedded.", param: "input", code: "invalid_value")
+        }
+        if let user = json["user"], !user.isNull, user.stringValue == nil {
+            throw .invalidRequest("Invalid type for 'user': expected a string.", param: "user", code: "invalid_type")
+        }
         let format = json["encoding_format"]?.stringValue ?? "float"
         guard format == "float" || format == "base64" else {
             throw .invalidRequest("Invalid 'encoding_format': expected 'float' or 'base64'.", param: "encoding_format", code: "invalid_value")

@@ -98,6 +98,11 @@ struct SamePathLiveTests {
         let reverse = try await post(gateway.url + "/v1/embeddings", #"{"model":"gpt-4o-mini","input":"hello"}"#)
         #expect(reverse.status == 400 && reverse.json?["error"]?["code"]?.stringValue == "model_not_supported", "\(reverse.text)")
         #expect(reverse.json?["error"]?["message"]?.stringValue?.contains("chat model") == true, "\(reverse.text)")
+        for bad in [#"{"model":"text-embedding-3-small","input":""}"#, #"{"model":"text-embedding-3-small","input":["a",""]}"#,
+                    #"{"model":"text-embedding-3-small","input":"a","user":5}"#] {
+            let r = try await post(gateway.url + "/v1/embeddings", bad)
+            #expect(r.status == 400 && r.json?["error"]?["param"] != nil, "\(bad): \(r.text)")
+        }
         #expect(try await upstreamCalls(mock) == callsBefore, "nothing forwarded")
         let busy = try await post(chat, chatBody("hello", model: "gpt-busy"))
         #expect(busy.status == 429 && busy.json?["error"]?["type"]?.stringValue == "rate_limit_error", "\(busy.text)")
