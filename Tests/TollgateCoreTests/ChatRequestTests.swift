@@ -54,6 +54,11 @@ struct ChatRequestTests {
         (#"{"model":"m","messages":[{"role":"user","content":"hi"}],"stop":[1]}"#, "stop"),
         (#"{"model":"m","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function"}]}"#, "tools[0].function.name"),
         (#"{"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"xml"}}"#, "response_format.type"),
+        (#"{"model":"m","messages":[{"role":"user","content":"hi"}],"tool_choice":"maybe"}"#, "tool_choice"),
+        (#"{"model":"m","messages":[{"role":"user","content":"hi"}],"tool_choice":5}"#, "tool_choice"),
+        (#"{"model":"m","messages":[{"role":"user","content":"hi"}],"tool_choice":{"function":{"name":"f"}}}"#, "tool_choice.type"),
+        (#"{"model":"m","messages":[{"role":"user","content":"hi"}],"tool_choice":{"type":"function"}}"#, "tool_choice.function.name"),
+        (#"{"model":"m","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"function","function":{"name":"g"}}}"#, "tool_choice"),
         (#"{"model":"m","messages":[{"role":"user","content":"a"},{"role":"user","content":"b"},{"role":"user","content":"c"},{"role":"user","content":"d"}]}"#, "messages"),
     ])
     func invalidBodiesAre400WithTheParam(body: String, param: String?) {

@@ -178,6 +178,29 @@ public struct ChatRequest: Sendable {
             promptBytes += tools.jsonBytes.count
         }
         if let functions = json["functions"]?.arrayValue, !functions.isEmpty { needs.insert(.tools) }
+        if let choice = json["tool_choice"], !choice.isNull {
+            switch choice {
+            case .string(let mode):
+                guard ["none", "auto", "required"].contains(mode) else {
+                    throw .invalidRequest("Invalid value for 'tool_choice': '\(mode.prefix(40))'. Supported values are: 'none', 'auto', 'required' or a function.",
+                                          param: "tool_choice", code: "invalid_value")
+                }
+            case .object:
+                guard let type = choice["type"]?.stringValue else {
+                    throw .invalidRequest("Missing required parameter: 'tool_choice.type'.", param: "tool_choice.type", code: "missing_required_parameter")
+                }
+                if type == "function" {
+                    guard let name = choice["function"]?["name"]?.stringValue else {
+                        throw .invalidRequest("Missing required parameter: 'tool_choice.function.name'.", param: "tool_choice.function.name", code: "missing_required_parameter")
+                    }
+                    if let tools = json["tools"]?.arrayValue, !tools.contains(where: { $0["function"]?["name"]?.stringValue == name }) {
+                        throw .invalidRequest("Invalid value for 'tool_choice': no function named '\(name.prefix(64))' in 'tools'.", param: "tool_choice", code: "invalid_value")
+                    }
+                }
+            default:
+                throw .invalidRequest("Invalid type for 'tool_choice': expected a string or an object.", param: "tool_choice", code: "invalid_type")
+            }
+        }
 
         if let format = json["response_format"], !format.isNull {
             guard let type = format["type"]?.stringValue else {
