@@ -109,7 +109,14 @@ components:
             - { type: string }
             - { type: array, items: { type: string }, maxItems: 4 }
         tools: { type: array, items: { type: object } }
-        tool_choice: {}
+        tool_choice:
+          oneOf:
+            - { type: string, enum: [none, auto, required] }
+            - type: object
+              required: [type]
+              properties:
+                type: { type: string }
+                function: { type: object, required: [name], properties: { name: { type: string } } }
         response_format:
           type: object
           required: [type]
@@ -133,8 +140,8 @@ components:
         model: { type: string }
         input:
           oneOf:
-            - { type: string }
-            - { type: array, minItems: 1, items: { type: string } }
+            - { type: string, minLength: 1 }
+            - { type: array, minItems: 1, items: { type: string, minLength: 1 } }
         encoding_format: { type: string, enum: [float, base64] }
         dimensions: { type: integer, minimum: 1 }
         user: { type: string }
@@ -194,7 +201,10 @@ components:
         temperature: { type: number, minimum: 0, maximum: 2 }
         top_p: { type: number, minimum: 0, maximum: 1 }
         tools: { type: array, items: { type: object } }
-        tool_choice: {}
+        tool_choice:
+          oneOf:
+            - { type: string, enum: [none, auto, required] }
+            - { type: object, required: [type], properties: { type: { type: string }, name: { type: string } } }
         text: { type: object }
     PurgeRequest:
       type: object
