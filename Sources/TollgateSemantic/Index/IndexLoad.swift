@@ -19,6 +19,9 @@ struct LoadSlot {
     var stale = 0
     var pendingIDs: [CacheKey] = []
     var pendingVectors: [Float] = []
+    /// Rows each list was sized for (its records), and rows placed in it so far.
+    var sizes: [Int] = []
+    var filled: [Int] = []
 
     init(namespace: CacheKey, centroids: IndexPersistence.Centroids?, dimension: Int) {
         self.namespace = namespace
@@ -72,16 +75,27 @@ struct LoadSlot {
         for b in blobs.indices { blobs[b].records = [] }
         formatOne = []
 
-        var sizes = [Int](repeating: 0, count: c.nlist)
+        // Each list at its size, its floats written once, straight from the store's bytes (`add`);
+        // `finish` trims the rows of records whose row was gone.
+        sizes = [Int](repeating: 0, count: c.nlist)
+        filled = sizes
         for r in records where r.list >= 0 && Int(r.list) < c.nlist { sizes[Int(r.list)] += 1 }
         let d = state.snapshot.dimension
         state.snapshot.lists = sizes.map { n in
             var l = IVFList()
-            l.vectors.reserveCapacity(n * d)
+            l.vectors = [Float](unsafeUninitializedCapacity: n * d) { _, initialized in initialized = n * d }  // Float: any bits will do until written
             l.ids.reserveCapacity(n)
             return l
         }
         state.locations.reserveCapacity(records.count)
+    }
+
+    /// Trims each list to the rows placed in it (before any other row is appended).
+    mutating func finish() {
+        let d = state.snapshot.dimension
+        for l in sizes.indices where filled[l] < sizes[l] {
+            state.snapshot.lists[l].vectors.removeLast((sizes[l] - filled[l]) * d)
+        }
     }
 
     static func sorted(_ a: [AssignmentRecord]) -> Bool {
@@ -110,8 +124,15 @@ struct LoadSlot {
             if l >= 0 && l < c.nlist { list = l }
             cursor += 1
         }
-        if let list {
-            state.appendNew(id, floats, list: list, chunkRows: chunkRows)
+        if let list, filled[list] < sizes[list] {  // always: each record is met once
+            let row = filled[list]
+            state.snapshot.lists[list].vectors.withUnsafeMutableBytes { p in
+                UnsafeMutableRawBufferPointer(rebasing: p[(row * floats.count)..<((row + 1) * floats.count)]).copyMemory(from: floats)
+            }
+            state.snapshot.lists[list].ids.append(id)
+            state.locations[id] = RowLocation(list: Int32(list), row: Int32(row))
+            state.snapshot.count += 1
+            filled[list] = row + 1
         } else {
             pendingIDs.append(id)
             let n = pendingVectors.count
@@ -200,6 +221,7 @@ extension VectorIndex {
         // Rows without a current list: one sgemm against the namespace's centroids.
         var recomputed: [Int: [(CacheKey, Int32)]] = [:]
         for s in slots.indices {
+            slots[s].finish()
             slots[s].stale += slots[s].records.count - slots[s].cursor
             slots[s].records = []
             guard let c = slots[s].centroids, !slots[s].pendingIDs.isEmpty else { continue }
