@@ -47,6 +47,8 @@ public protocol CacheStore: Sendable {
     /// The same walk over the store's own bytes, without a copy or an allocation per entry: the
     /// key and value are valid only inside the call (bulk loads of a million rows).
     func scanRaw(_ table: CacheTable, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws
+    /// A hint that the caller is about to scan most of the store (a bulk load at start).
+    func willScanAll()
     /// Number of rows in a table.
     func count(_ table: CacheTable) throws -> Int
     /// The most bytes the store can hold (LMDB's map size); nil when unbounded.
@@ -55,6 +57,8 @@ public protocol CacheStore: Sendable {
 
 extension CacheStore {
     public var capacityBytes: Int? { nil }
+
+    public func willScanAll() {}
 
     /// By `scan` (a copy per entry), for stores without a cheaper walk.
     public func scanRaw(_ table: CacheTable, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {

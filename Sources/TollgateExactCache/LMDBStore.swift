@@ -129,6 +129,33 @@ public final class LMDBStore: CacheStore, @unchecked Sendable {
         if rc != MDB_NOTFOUND { try LMDBStore.check(rc, "cursor_get") }
     }
 
+    /// Maps the data file's used pages into this process (`MADV_POPULATE_READ`, Linux 5.14+) on a
+    /// thread of its own, ahead of the caller's scan: a 1M-row `vectors` table is ~3.7 GB of pages,
+    /// and a fault per 16 pages inside the scan was a third of its time (issue 16, perf). It reads
+    /// from the page cache (or the disk) and changes nothing; the scan does not wait for it.
+    public func willScanAll() {
+        #if os(Linux)
+        var info = MDB_envinfo()
+        var stat = MDB_stat()
+        guard mdb_env_info(env, &info) == 0, mdb_env_stat(env, &stat) == 0, let base = info.me_mapaddr else { return }
+        let used = (info.me_last_pgno + 1) * Int(stat.ms_psize)
+        guard used >= 64 << 20 else { return }
+        let start = Int(bitPattern: base)
+        let thread = Thread { [self] in
+            // Chunks of 64 MiB, in file order; `self` keeps the map alive until the last one.
+            var offset = 0
+            while offset < used {
+                let n = min(64 << 20, used - offset)
+                if madvise(UnsafeMutableRawPointer(bitPattern: start + offset), n, 22 /* MADV_POPULATE_READ */) != 0 { break }
+                offset += n
+            }
+            _ = self.path
+        }
+        thread.name = "tollgate.lmdb.prefault"
+        thread.start()
+        #endif
+    }
+
     public func count(_ table: CacheTable) throws -> Int {
         var txn: OpaquePointer?
         try LMDBStore.check(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "txn_begin(read)")
