@@ -15,8 +15,11 @@ struct SemanticRestartLiveTests {
     /// embeddings: embedding 50,000 prompts with MiniLM in a debug build takes minutes, and
     /// random 384-d vectors (cosine ≈ 0 to anything) never compete with the real entry, so the
     /// hit below can only be that entry found through the trained lists.
-    @Test func fiftyThousandEntriesRestartAndServeASemanticHit() async throws {
-        let started = ContinuousClock.now
+    ///
+    /// 32–37 s alone in a debug build on 2 loaded cores (generation ~20 s, the two gateway starts
+    /// most of the rest); 145 s when it ran beside five other suites, so the bound is a time limit
+    /// against a hang rather than an expectation on the time.
+    @Test(.timeLimit(.minutes(5))) func fiftyThousandEntriesRestartAndServeASemanticHit() async throws {
         let mock = try await startMock()
         let config = semanticYAML + "providers:\n" + providerYAML("budget", port: mock.port)
         let (first, dir) = try await startGateway(config: config)
@@ -79,7 +82,5 @@ struct SemanticRestartLiveTests {
         let after = try LMDBStore(directory: dir + "/data/lmdb", mapSize: 1 << 30)
         let centroidsAfter = try after.get(.centroids, written.namespace).map { Array($0.readableBytesView) }
         #expect(written.trained != nil && centroidsAfter == written.trained)
-        let elapsed = ContinuousClock.now - started
-        #expect(elapsed < .seconds(60), "the whole test took \(elapsed)")
     }
 }
