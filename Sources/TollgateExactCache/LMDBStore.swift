@@ -139,7 +139,9 @@ public final class LMDBStore: CacheStore, @unchecked Sendable {
         var stat = MDB_stat()
         guard mdb_env_info(env, &info) == 0, mdb_env_stat(env, &stat) == 0, let base = info.me_mapaddr else { return }
         let used = (info.me_last_pgno + 1) * Int(stat.ms_psize)
-        guard used >= 64 << 20 else { return }
+        // Small stores: not worth a thread. Stores near the machine's memory: mapping everything
+        // in (the exact entries too) would only push other pages out.
+        guard used >= 64 << 20, UInt64(used) <= ProcessInfo.processInfo.physicalMemory / 2 else { return }
         let start = Int(bitPattern: base)
         let thread = Thread { [self] in
             // Chunks of 64 MiB, in file order; `self` keeps the map alive until the last one.
