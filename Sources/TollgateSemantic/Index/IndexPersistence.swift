@@ -315,17 +315,6 @@ struct Key32: Hashable {
         if a.w2 != b.w2 { return a.w2 < b.w2 }
         return a.w3 < b.w3
     }
-
-    var cacheKey: CacheKey {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        bytes.withUnsafeMutableBytes { p in
-            p.storeBytes(of: w0.bigEndian, toByteOffset: 0, as: UInt64.self)
-            p.storeBytes(of: w1.bigEndian, toByteOffset: 8, as: UInt64.self)
-            p.storeBytes(of: w2.bigEndian, toByteOffset: 16, as: UInt64.self)
-            p.storeBytes(of: w3.bigEndian, toByteOffset: 24, as: UInt64.self)
-        }
-        return CacheKey(bytes: bytes)
-    }
 }
 
 /// One row's list: its exact key and list, and (at load) which blob said so.
