@@ -44,6 +44,11 @@ public protocol CacheStore: Sendable {
     func writeBlocking(_ batch: [CacheWrite]) throws
     /// Visits every entry of a table in key order until `body` returns false.
     func scan(_ table: CacheTable, _ body: (CacheKey, ByteBuffer) throws -> Bool) throws
+    /// The same walk over the store's own bytes, without a copy or an allocation per entry: the
+    /// key and value are valid only inside the call (bulk loads of a million rows).
+    func scanRaw(_ table: CacheTable, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws
+    /// A hint that the caller is about to scan most of the store (a bulk load at start).
+    func willScanAll()
     /// Number of rows in a table.
     func count(_ table: CacheTable) throws -> Int
     /// The most bytes the store can hold (LMDB's map size); nil when unbounded.
@@ -52,6 +57,15 @@ public protocol CacheStore: Sendable {
 
 extension CacheStore {
     public var capacityBytes: Int? { nil }
+
+    public func willScanAll() {}
+
+    /// By `scan` (a copy per entry), for stores without a cheaper walk.
+    public func scanRaw(_ table: CacheTable, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        try scan(table) { key, value in
+            try key.bytes.withUnsafeBytes { k in try value.withUnsafeReadableBytes { v in try body(k, v) } }
+        }
+    }
 }
 
 extension CacheWrite {

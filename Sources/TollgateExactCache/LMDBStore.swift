@@ -110,6 +110,82 @@ public final class LMDBStore: CacheStore, @unchecked Sendable {
         if rc != MDB_NOTFOUND { try LMDBStore.check(rc, "cursor_get") }
     }
 
+    public func scanRaw(_ table: CacheTable, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        var txn: OpaquePointer?
+        try LMDBStore.check(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "txn_begin(read)")
+        defer { mdb_txn_abort(txn) }
+        var cursor: OpaquePointer?
+        try LMDBStore.check(mdb_cursor_open(txn, dbis[table]!, &cursor), "cursor_open")
+        defer { mdb_cursor_close(cursor) }
+        var k = MDB_val()
+        var v = MDB_val()
+        var rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+        while rc == 0 {
+            if k.mv_size == 32 {
+                if try !body(UnsafeRawBufferPointer(start: k.mv_data, count: 32), UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)) { return }
+            }
+            rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)
+        }
+        if rc != MDB_NOTFOUND { try LMDBStore.check(rc, "cursor_get") }
+    }
+
+    /// Reads the data file ahead (`POSIX_FADV_WILLNEED`) and maps its used pages into this process
+    /// (`MADV_POPULATE_READ`, Linux 5.14+) on a thread of its own, ahead of the caller's scan: a
+    /// 1M-row `vectors` table is ~3.7 GB of pages, faulted in one at a time otherwise (issue 16).
+    /// It changes nothing; the scan does not wait for it.
+    public func willScanAll() {
+        #if os(Linux)
+        var info = MDB_envinfo()
+        var stat = MDB_stat()
+        guard mdb_env_info(env, &info) == 0, mdb_env_stat(env, &stat) == 0 else { return }
+        let used = (info.me_last_pgno + 1) * Int(stat.ms_psize)
+        // Small stores: not worth a thread. Stores near the machine's memory: mapping everything
+        // in (the exact entries too) would only push other pages out.
+        guard used >= 64 << 20, UInt64(used) <= ProcessInfo.processInfo.physicalMemory / 2 else { return }
+        // LMDB does not say where its map is (`me_mapaddr` is set only for MDB_FIXEDMAP): the
+        // process's own mapping of data.mdb is it.
+        guard let start = LMDBStore.mapping(of: path + "/data.mdb") else { return }
+        let file = path + "/data.mdb"
+        let thread = Thread { [self] in
+            // On a cold page cache, queue reads of the whole file first: the map is MDB_NORDAHEAD,
+            // so each of the scan's faults would be its own 4 KiB read (a cold 1M load: 957k major
+            // faults, 57-83 s, where `dd` reads the file in 7 s; with this, 4.4 s). The kernel caps
+            // one WILLNEED at its readahead window, hence the 128 KiB steps; on a warm cache each
+            // finds its pages resident.
+            let fd = open(file, O_RDONLY)
+            if fd >= 0 {
+                var offset = 0
+                while offset < used {
+                    _ = posix_fadvise(fd, off_t(offset), off_t(min(128 << 10, used - offset)), POSIX_FADV_WILLNEED)
+                    offset += 128 << 10
+                }
+                close(fd)
+            }
+            // Then map it in, in chunks of 64 MiB, in file order; `self` keeps the map alive until the last one.
+            var offset = 0
+            while offset < used {
+                let n = min(64 << 20, used - offset)
+                if madvise(UnsafeMutableRawPointer(bitPattern: start + offset), n, 22 /* MADV_POPULATE_READ */) != 0 { break }
+                offset += n
+            }
+            _ = self.path
+        }
+        thread.name = "tollgate.lmdb.prefault"
+        thread.start()
+        #endif
+    }
+
+    /// The start address of this process's mapping of `file` (/proc/self/maps), if there is one.
+    static func mapping(of file: String) -> Int? {
+        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return nil }
+        let target = URL(fileURLWithPath: file).resolvingSymlinksInPath().path
+        for line in maps.split(separator: "\n") where line.hasSuffix(target) {
+            guard let dash = line.firstIndex(of: "-") else { continue }
+            return Int(line[..<dash], radix: 16)
+        }
+        return nil
+    }
+
     public func count(_ table: CacheTable) throws -> Int {
         var txn: OpaquePointer?
         try LMDBStore.check(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "txn_begin(read)")

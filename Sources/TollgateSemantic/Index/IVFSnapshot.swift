@@ -65,6 +65,19 @@ struct IVFList: Sendable {
         ids.append(id)
     }
 
+    /// Appends a row whose floats are `raw`'s bytes (the store's, in no particular alignment).
+    mutating func append(_ id: CacheKey, raw: UnsafeRawBufferPointer) {
+        let d = raw.count / 4
+        let n = vectors.count
+        if n + d > vectors.capacity {
+            vectors.reserveCapacity(max(n + d, n + n / 4, 16 * d))
+        }
+        vectors.append(contentsOf: repeatElement(0, count: d))
+        vectors.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[(n * 4)..<((n + d) * 4)]).copyMemory(from: raw) }
+        if ids.count == ids.capacity { ids.reserveCapacity(max(ids.count + 1, ids.count + ids.count / 4, 16)) }
+        ids.append(id)
+    }
+
     /// Removes `row` by moving the last row into it; returns the id that moved (nil if none did).
     mutating func remove(row: Int, dimension d: Int) -> CacheKey? {
         let last = ids.count - 1

@@ -7,8 +7,9 @@ import Synchronization
 /// What a namespace tells its persistence (`IndexPersistence`): a new training, and the lists of
 /// rows inserted since. Both are called off the request path's locks.
 protocol IndexPersisting: Sendable {
-    /// Centroids and every row's list after a training (the caller's thread may block on it).
-    func trained(namespace: CacheKey, snapshot: IndexSnapshot)
+    /// Centroids and every row's list after a training at `trainedRows` rows (the caller's
+    /// thread may block on it).
+    func trained(namespace: CacheKey, snapshot: IndexSnapshot, trainedRows: Int)
     /// Lists of rows added since (fire and forget).
     func assigned(namespace: CacheKey, generation: UInt32, rows: [(CacheKey, Int32)])
 }
@@ -59,6 +60,21 @@ struct NamespaceState: Sendable {
         }
         locations[id] = RowLocation(list: Int32(l), row: Int32(snapshot.lists[l].count))
         snapshot.lists[l].append(id, v)
+        snapshot.count += 1
+    }
+
+    /// Appends a row known to be new (a bulk load: no lookup of an earlier row), its vector
+    /// copied from the store's bytes; `list` as in `place`.
+    mutating func appendNew(_ id: CacheKey, _ raw: UnsafeRawBufferPointer, list: Int?, chunkRows: Int) {
+        let l: Int
+        if let list {
+            l = list
+        } else {
+            if snapshot.lists.last.map({ $0.count >= chunkRows }) ?? true { snapshot.lists.append(IVFList()) }
+            l = snapshot.lists.count - 1
+        }
+        locations[id] = RowLocation(list: Int32(l), row: Int32(snapshot.lists[l].count))
+        snapshot.lists[l].append(id, raw: raw)
         snapshot.count += 1
     }
 
@@ -265,7 +281,7 @@ final class NamespaceIndex: Sendable {
             s = fresh
             return s.snapshot
         }
-        persistence?.trained(namespace: namespace, snapshot: installed)
+        persistence?.trained(namespace: namespace, snapshot: installed, trainedRows: trainedRows)
         // A namespace that grew past the next size while training trains again.
         trainIfDue()
     }
