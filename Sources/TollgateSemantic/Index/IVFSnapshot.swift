@@ -6,7 +6,8 @@ import Foundation
 /// Tuning of the approximate (IVF) index. The defaults are the ones measured in
 /// benchmarks/RESULTS.md, "Approximate index (issue 16)".
 public struct IndexParameters: Sendable, Equatable {
-    /// A namespace with at most this many rows is scanned flat (exact). When it passes this size
+    /// A namespace with at most this many rows is scanned flat (exact; 2,000: the IVF is faster from
+    /// 1,000 rows up, RESULTS "where the flat scan stops winning"). When it passes this size
     /// it trains k-means centroids on a background thread and becomes an inverted-file index.
     public var flatLimit: Int
     /// Inverted lists per √N rows at training time (nlist = listsPerSqrtN · √N).
@@ -23,7 +24,7 @@ public struct IndexParameters: Sendable, Equatable {
     /// reader holds the old snapshot, copies one chunk, not the namespace).
     public var chunkRows: Int
 
-    public init(flatLimit: Int = 20_000, listsPerSqrtN: Double = 2, minProbes: Int = 16, probeFraction: Double = 1.0 / 128,
+    public init(flatLimit: Int = 2_000, listsPerSqrtN: Double = 2, minProbes: Int = 16, probeFraction: Double = 1.0 / 128,
                 retrainGrowth: Double = 2, samplePerList: Int = 24, iterations: Int = 8, chunkRows: Int = 4096) {
         self.flatLimit = flatLimit
         self.listsPerSqrtN = listsPerSqrtN
