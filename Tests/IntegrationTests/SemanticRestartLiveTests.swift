@@ -10,7 +10,7 @@ struct SemanticRestartLiveTests {
     ///
     /// The 49,999 rows are written by the product's own types (`SemanticCache.persist`, which
     /// encodes the `vectors` row the gateway writes, and `SemanticCache.index`, whose index is
-    /// bound to the store, so it trains at 20k and 40k rows and persists its centroids and lists
+    /// bound to the store, so it trains at 2k rows and every doubling and persists its centroids and lists
     /// exactly as a running gateway does), with seeded random unit vectors instead of
     /// embeddings: embedding 50,000 prompts with MiniLM in a debug build takes minutes, and
     /// random 384-d vectors (cosine ≈ 0 to anything) never compete with the real entry, so the
@@ -28,7 +28,10 @@ struct SemanticRestartLiveTests {
         first.stop()
 
         // The generator: the stopped gateway's own store, opened as the gateway opens it.
-        let written = try await Task.detached {  // the index's trainings block their caller below
+        // On a thread of its own: the generation and the index's trainings block their caller for
+        // tens of seconds, which on the cooperative pool (2 threads on 2 cores) stalls every other
+        // suite of the run.
+        let written = try await onOwnThread {
             let store = try LMDBStore(directory: dir + "/data/lmdb", mapSize: 1 << 30)
             let cache = SemanticCache(embedder: HashingEmbedder(dimension: 384), store: store)
             _ = try cache.load()  // the real row, so that the trainings below include it
@@ -58,7 +61,7 @@ struct SemanticRestartLiveTests {
             return (vectors: try store.count(.vectors), centroids: try store.count(.centroids), assignments: try store.count(.assignments),
                     lists: cache.index.stats(namespace: real.namespace)?.lists ?? 0, namespace: real.namespace,
                     trained: try store.get(.centroids, real.namespace).map { Array($0.readableBytesView) })
-        }.value
+        }
         #expect(written.vectors == 50_000)
         #expect(written.centroids == 1 && written.lists > 0, "the namespace trained and persisted its centroids")
         #expect(written.assignments < 200, "lists persist as blobs, not one row per vector: \(written.assignments)")
@@ -82,5 +85,14 @@ struct SemanticRestartLiveTests {
         let after = try LMDBStore(directory: dir + "/data/lmdb", mapSize: 1 << 30)
         let centroidsAfter = try after.get(.centroids, written.namespace).map { Array($0.readableBytesView) }
         #expect(written.trained != nil && centroidsAfter == written.trained)
+    }
+}
+
+/// Runs `body` on a new thread (not the cooperative pool) and returns its result.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+        let thread = Thread { c.resume(with: Result { try body() }) }
+        thread.stackSize = 8 << 20
+        thread.start()
     }
 }
