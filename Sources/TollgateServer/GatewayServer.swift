@@ -122,6 +122,11 @@ public enum GatewayServer {
         }
     }
 
+    /// The error of a bind to a port another process holds (`serve` says so and names the address).
+    public static func isAddressInUse(_ error: any Error) -> Bool {
+        (error as? IOError)?.errnoCode == EADDRINUSE
+    }
+
     /// Builds the application listening on `host:port`. `onListening` gets the bound port
     /// (useful with port 0).
     public static func application(gateway: Gateway, host: String, port: Int, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,

@@ -150,7 +150,12 @@ struct Serve: AsyncParsableCommand {
         // The time series and the review queue are committed every second and once more at shutdown.
         let flusher = Task { await gateway.runObservabilityFlusher() }
         defer { flusher.cancel() }
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch where GatewayServer.isAddressInUse(error) {
+            FileHandle.standardError.write(Data("tollgate: cannot listen on \(host):\(cfg.listen.port): the address is already in use (another tollgate or server?); choose another with --port or listen.port\n".utf8))
+            throw ExitCode(1)
+        }
         flusher.cancel()
         await flusher.value
     }

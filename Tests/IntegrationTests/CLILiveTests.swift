@@ -101,6 +101,19 @@ struct CLILiveTests {
         #expect(!FileManager.default.fileExists(atPath: dir), "nothing is written before refusing")
     }
 
+    /// A port another process holds: one sentence naming the address, exit status 1.
+    @Test func aPortInUseIsNamed() async throws {
+        let (gateway, _) = try await startGateway(config: "providers:\n" + providerYAML("p", port: 1))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-port-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let config = "listen: { host: 127.0.0.1, port: \(gateway.port) }\ndata_dir: \(dir)/data\ncache: { semantic: { enabled: false } }\nproviders:\n" + providerYAML("p", port: 1)
+        try config.write(toFile: dir + "/tollgate.yaml", atomically: true, encoding: .utf8)
+        let r = try runTollgateCapturing(["serve", "--config", dir + "/tollgate.yaml"], timeout: 30)
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("cannot listen on 127.0.0.1:\(gateway.port): the address is already in use"), "\(r.stderr.suffix(500))")
+        #expect(try await get(gateway.url + "/healthz").status == 200, "the running gateway is untouched")
+    }
+
     /// Offline with no fixtures folder: one plain sentence, and nothing created on disk.
     @Test func aMissingFixturesFolderIsSaidPlainly() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-nofx-\(UUID().uuidString)").path
