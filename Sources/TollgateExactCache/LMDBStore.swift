@@ -90,24 +90,7 @@ public final class LMDBStore: CacheStore, @unchecked Sendable {
     }
 
     public func scan(_ table: CacheTable, _ body: (CacheKey, ByteBuffer) throws -> Bool) throws {
-        var txn: OpaquePointer?
-        try LMDBStore.check(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "txn_begin(read)")
-        defer { mdb_txn_abort(txn) }
-        var cursor: OpaquePointer?
-        try LMDBStore.check(mdb_cursor_open(txn, dbis[table]!, &cursor), "cursor_open")
-        defer { mdb_cursor_close(cursor) }
-        var k = MDB_val()
-        var v = MDB_val()
-        var rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
-        while rc == 0 {
-            if k.mv_size == 32 {
-                let key = CacheKey(bytes: Array(UnsafeRawBufferPointer(start: k.mv_data, count: 32)))
-                let value = ByteBuffer(bytes: UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
-                if try !body(key, value) { return }
-            }
-            rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)
-        }
-        if rc != MDB_NOTFOUND { try LMDBStore.check(rc, "cursor_get") }
+        try scanRaw(table) { k, v in try body(CacheKey(bytes: Array(k)), ByteBuffer(bytes: v)) }
     }
 
     public func scanRaw(_ table: CacheTable, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {

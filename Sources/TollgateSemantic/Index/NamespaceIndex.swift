@@ -51,28 +51,23 @@ struct NamespaceState: Sendable {
             }
             _ = remove(id)
         }
-        let l: Int
-        if let list {
-            l = list
-        } else {
-            if snapshot.lists.last.map({ $0.count >= chunkRows }) ?? true { snapshot.lists.append(IVFList()) }
-            l = snapshot.lists.count - 1
-        }
+        let l = targetList(list, chunkRows: chunkRows)
         locations[id] = RowLocation(list: Int32(l), row: Int32(snapshot.lists[l].count))
         snapshot.lists[l].append(id, v)
         snapshot.count += 1
     }
 
+    /// `list`, or (flat) the last chunk, a new one when it is full.
+    private mutating func targetList(_ list: Int?, chunkRows: Int) -> Int {
+        if let list { return list }
+        if snapshot.lists.last.map({ $0.count >= chunkRows }) ?? true { snapshot.lists.append(IVFList()) }
+        return snapshot.lists.count - 1
+    }
+
     /// Appends a row known to be new (a bulk load: no lookup of an earlier row), its vector
     /// copied from the store's bytes; `list` as in `place`.
     mutating func appendNew(_ id: CacheKey, _ raw: UnsafeRawBufferPointer, list: Int?, chunkRows: Int) {
-        let l: Int
-        if let list {
-            l = list
-        } else {
-            if snapshot.lists.last.map({ $0.count >= chunkRows }) ?? true { snapshot.lists.append(IVFList()) }
-            l = snapshot.lists.count - 1
-        }
+        let l = targetList(list, chunkRows: chunkRows)
         locations[id] = RowLocation(list: Int32(l), row: Int32(snapshot.lists[l].count))
         snapshot.lists[l].append(id, raw: raw)
         snapshot.count += 1
